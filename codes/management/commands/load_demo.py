@@ -1,0 +1,26 @@
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from codes.demo import DemoDataError, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo code sets, codes and content sections from fixtures/demo/."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="Overwrite demo rows that differ from the files (admin edits are lost).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            summary = load_demo(update=options["update"])
+        except DemoDataError as error:
+            for problem in error.problems:
+                self.stderr.write(problem)
+            raise CommandError(f"{len(error.problems)} problem(s) in the demo data; nothing was loaded.") from None
+        self.stdout.write(f"Demo data loaded. {summary}")

@@ -1,0 +1,24 @@
+"""Markdown written by editors, turned into sanitized HTML once, when it is saved."""
+
+import markdown
+import nh3
+
+# Section bodies sit under an <h2> section title, so they may use <h3> and <h4> only.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "code", "pre", "blockquote",
+    "ul", "ol", "li", "h3", "h4", "a",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+
+
+def render_markdown(text: str) -> str:
+    """Return safe HTML for `text`: raw HTML, scripts and unknown tags are removed."""
+    html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )

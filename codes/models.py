@@ -1,0 +1,430 @@
+"""Code sets, their section trees, codes and the content sections editors write for each code."""
+
+import re
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower, Replace
+from django.urls import reverse
+
+from codes.markup import render_markdown
+
+# Every code set's identifiers, once upper-cased and stripped of the ICD-10-CM dot, are 3 to 7
+# letters and digits. URLs and searches are checked against this before any query runs.
+COMPACT_IDENTIFIER = re.compile(r"[0-9A-Z]{3,7}")
+
+
+def compact_identifier(raw: str) -> str | None:
+    """The spelling-independent form of an identifier (`e11.9 ` -> `E119`), or None if malformed."""
+    if len(raw) > 16:
+        return None
+    compact = re.sub(r"[\s.]", "", raw).upper()
+    return compact if COMPACT_IDENTIFIER.fullmatch(compact) else None
+
+
+class CodeSet(models.Model):
+    """A code system such as CPT® or ICD-10-CM, with its owner and copyright notice."""
+
+    slug = models.SlugField(
+        unique=True, max_length=20, help_text="Lower-case name used in URLs, e.g. “cpt”."
+    )
+    name = models.CharField(max_length=40, help_text="Display name, e.g. “CPT®”.")
+    full_name = models.CharField(
+        max_length=120, help_text="e.g. “Current Procedural Terminology”."
+    )
+    owner = models.CharField(max_length=120, help_text="Who maintains and owns the code set.")
+    notice = models.CharField(
+        max_length=300,
+        help_text="Printed under every official description. “{year}” becomes the release year.",
+    )
+    is_public_domain = models.BooleanField(
+        default=False, help_text="Public-domain code sets need no licence to display."
+    )
+    release_year = models.PositiveSmallIntegerField(
+        help_text="Year of the data release currently loaded."
+    )
+    identifier_pattern = models.CharField(
+        max_length=200,
+        help_text="Regular expression every identifier must match, without any dot.",
+    )
+    identifier_dot_after = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Position of the dot in displayed identifiers (3 for ICD-10-CM), if any.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order on the home page.")
+
+    class Meta:
+        ordering = ("position", "name")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(release_year__gte=1966) & Q(release_year__lte=2200),
+                name="codes_codeset_release_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(slug=Lower("slug")),
+                name="codes_codeset_slug_lowercase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:code_set", args=[self.slug])
+
+    def clean(self) -> None:
+        try:
+            re.compile(self.identifier_pattern)
+        except re.error as error:
+            raise ValidationError({"identifier_pattern": f"Not a valid pattern: {error}"}) from None
+
+    @property
+    def notice_text(self) -> str:
+        return self.notice.replace("{year}", str(self.release_year))
+
+    def canonical_identifier(self, raw: str) -> str | None:
+        """`raw` in this set's display spelling (`e119` -> `E11.9`), or None if it cannot be one."""
+        compact = compact_identifier(raw)
+        if compact is None or not re.fullmatch(self.identifier_pattern, compact):
+            return None
+        if self.identifier_dot_after and len(compact) > self.identifier_dot_after:
+            return f"{compact[: self.identifier_dot_after]}.{compact[self.identifier_dot_after :]}"
+        return compact
+
+
+class SectionQuerySet(models.QuerySet["Section"]):
+    def ancestors_of(self, section: "Section", code_set: "CodeSet") -> list["Section"]:
+        """`section` and its ancestors, root first, in one recursive query (any depth).
+
+        They all belong to `code_set`, which is attached so that their URLs need no query.
+        """
+        table = self.model._meta.db_table
+        rows = self.raw(
+            f"""
+            WITH RECURSIVE chain AS (
+                SELECT s.*, 0 AS depth FROM {table} s WHERE s.id = %s
+                UNION ALL
+                SELECT p.*, chain.depth + 1 FROM {table} p JOIN chain ON p.id = chain.parent_id
+            )
+            SELECT * FROM chain ORDER BY depth DESC
+            """,  # noqa: S608 - the table name is ours, the id is a parameter
+            [section.pk],
+        )
+        chain = list(rows)
+        for ancestor in chain:
+            ancestor.code_set = code_set
+        return chain
+
+
+class Section(models.Model):
+    """A node of a code set's tree: a chapter, block or range of codes."""
+
+    code_set = models.ForeignKey(CodeSet, on_delete=models.CASCADE, related_name="sections")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        help_text="The enclosing section; empty for a top-level chapter.",
+    )
+    slug = models.SlugField(max_length=80, help_text="Unique within the code set; used in URLs.")
+    title = models.CharField(max_length=255)
+    range_start = models.CharField(max_length=8, help_text="First code of the range, e.g. 93303.")
+    range_end = models.CharField(max_length=8, help_text="Last code of the range, e.g. 93356.")
+    position = models.PositiveIntegerField(default=0, help_text="Order among its siblings.")
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("position", "range_start")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=("code_set", "slug"), name="codes_section_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(range_start__lte=F("range_end")), name="codes_section_range_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")), name="codes_section_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code_range})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:section", args=[self.code_set.slug, self.slug])
+
+    @property
+    def code_range(self) -> str:
+        if self.range_start == self.range_end:
+            return self.range_start
+        return f"{self.range_start}–{self.range_end}"
+
+
+class CodeQuerySet(models.QuerySet["Code"]):
+    def for_page(self) -> "CodeQuerySet":
+        """Everything the code page shows, except what needs its own query."""
+        return self.select_related("code_set", "section", "replaced_by__code_set")
+
+    def for_listing(self) -> "CodeQuerySet":
+        """Enough to print a linked identifier and title."""
+        return self.select_related("code_set").only(
+            "identifier", "title", "status", "is_add_on", "code_set__slug", "code_set__name"
+        )
+
+    def by_compact(self, compact: str) -> "CodeQuerySet":
+        """Codes whose identifier, ignoring the dot, is `compact` (see compact_identifier)."""
+        return self.alias(compact=Replace("identifier", Value("."), Value(""))).filter(
+            compact=compact
+        )
+
+    def lookup(self, query: str, limit: int = 50) -> "CodeQuerySet":
+        """A first, simple search: identifiers starting with the query, or titles containing it.
+
+        Only identifiers and titles are read, so no gated text can reach the results.
+        """
+        matches = Q(title__icontains=query)
+        compact = compact_identifier(query)
+        if compact:
+            matches |= Q(compact__startswith=compact)
+        return (
+            self.for_listing()
+            .alias(compact=Replace("identifier", Value("."), Value("")))
+            .filter(matches)
+            .order_by("code_set__position", "identifier")[:limit]
+        )
+
+    def popular(self, limit: int = 12) -> "CodeQuerySet":
+        return self.for_listing().filter(popularity__gt=0).order_by("-popularity", "identifier")[
+            :limit
+        ]
+
+    def neighbours_of(self, code: "Code", each_side: int = 3) -> list["Code"]:
+        """Up to `each_side` codes before and after `code` in its section, in order, one query."""
+        if code.section_id is None:
+            return []
+        siblings = self.for_listing().filter(section_id=code.section_id)
+        before = siblings.filter(identifier__lt=code.identifier).order_by("-identifier")
+        after = siblings.filter(identifier__gt=code.identifier).order_by("identifier")
+        rows = before[:each_side].union(after[:each_side], all=True)
+        return sorted(rows, key=lambda row: row.identifier)
+
+
+class Code(models.Model):
+    """One billing code, e.g. CPT® 0439T or ICD-10-CM E11.9."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DELETED = "deleted", "Deleted"
+
+    code_set = models.ForeignKey(CodeSet, on_delete=models.PROTECT, related_name="codes")
+    section = models.ForeignKey(
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="codes",
+        db_index=False,  # covered by codes_code_section_ident_idx
+    )
+    identifier = models.CharField(
+        max_length=8, help_text="Canonical spelling: upper case, ICD-10-CM with its dot (E11.9)."
+    )
+    title = models.CharField(max_length=255, help_text="Short title shown in lists and search.")
+    official_description = models.TextField(
+        help_text="The code set's descriptor, printed with the code set's copyright notice."
+    )
+    plain_description = models.TextField(
+        "common language description",
+        help_text="Our plain-language explanation, printed with CodeAhead's copyright notice.",
+    )
+    is_add_on = models.BooleanField(
+        "add-on code",
+        default=False,
+        help_text="Reported in addition to a primary procedure, never alone.",
+    )
+    primary_codes = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="add_on_codes",
+        help_text="For add-on codes: the primary codes it is reported with.",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
+    replaced_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        help_text="For deleted codes: the code to report instead.",
+    )
+    effective_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="Last date of service it covers.")
+    is_sample = models.BooleanField(
+        "sample content",
+        default=False,
+        help_text="Demonstration text written by CodeAhead, not the code set's own descriptor.",
+    )
+    popularity = models.PositiveSmallIntegerField(
+        default=0, help_text="0–100; codes above 0 are listed as popular on the home page."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("code_set", "identifier")
+        constraints: ClassVar = [
+            # One code per identifier in a set, whatever the spelling: E11.9 and E119 collide.
+            models.UniqueConstraint(
+                F("code_set"),
+                Replace("identifier", Value("."), Value("")),
+                name="codes_code_unique_per_set",
+            ),
+            models.CheckConstraint(
+                condition=Q(identifier__regex=r"^([0-9A-Z]{3,7}|[0-9A-Z]{3}\.[0-9A-Z]{1,4})$"),
+                name="codes_code_identifier_canonical",
+            ),
+            models.CheckConstraint(
+                condition=Q(replaced_by__isnull=True) | Q(status="deleted"),
+                name="codes_code_only_deleted_replaced",
+            ),
+            models.CheckConstraint(
+                condition=~Q(replaced_by=F("pk")), name="codes_code_not_replaced_by_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(effective_date__isnull=True)
+                | Q(end_date__gte=F("effective_date")),
+                name="codes_code_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(popularity__lte=100), name="codes_code_popularity_range"
+            ),
+        ]
+        indexes: ClassVar = [
+            # Code page: neighbouring codes in the same section, in identifier order.
+            models.Index(fields=("section", "identifier"), name="codes_code_section_ident_idx"),
+            # Home page: popular codes.
+            models.Index(
+                F("popularity").desc(),
+                name="codes_code_popular_idx",
+                condition=Q(popularity__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_set.name} {self.identifier}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:code", args=[self.code_set.slug, self.identifier])
+
+    def clean(self) -> None:
+        if self.code_set_id is None or not self.identifier:
+            return
+        canonical = self.code_set.canonical_identifier(self.identifier)
+        if canonical is None:
+            raise ValidationError({"identifier": f"Not a valid {self.code_set} identifier."})
+        self.identifier = canonical
+        if self.section_id and self.section.code_set_id != self.code_set_id:
+            raise ValidationError({"section": "The section belongs to another code set."})
+        if self.replaced_by_id and self.status != self.Status.DELETED:
+            raise ValidationError({"replaced_by": "Only a deleted code can have a replacement."})
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.status == self.Status.DELETED
+
+    @property
+    def heading(self) -> str:
+        """`CPT® Code 0439T`: the page title coders search for."""
+        return f"{self.code_set.name} Code {self.identifier}"
+
+
+class ContentSection(models.Model):
+    """A block of guidance on a code page (billing rules, modifiers, …), gated by access level."""
+
+    class Kind(models.TextChoices):
+        SUMMARY = "summary", "Summary of the Procedure"
+        CLINICAL = "clinical", "Clinical Responsibility"
+        BILLING = "billing", "Billing Guidelines"
+        MODIFIERS = "modifiers", "Modifiers"
+        CROSSWALK = "crosswalk", "ICD-10-CM Crosswalk"
+        PAYMENT = "payment", "Medicare Payment (RVUs)"
+        RELATED = "related", "Related and Similar Codes"
+        CLAIM_EXAMPLE = "claim_example", "Claim Example"
+        CODING_TIPS = "coding_tips", "Coding Tips"
+        HISTORY = "history", "Code History"
+        NCCI = "ncci", "NCCI Edits"
+        COVERAGE = "coverage", "Coverage Policies"
+        OTHER = "other", "Other"
+
+    class Access(models.TextChoices):
+        REGISTERED = "registered", "Registered (free account)"
+        PREMIUM = "premium", "Premium plan"
+
+    # The seven sections every code gets by default, in page order.
+    DEFAULT_KINDS: ClassVar[tuple[str, ...]] = (
+        Kind.SUMMARY,
+        Kind.CLINICAL,
+        Kind.BILLING,
+        Kind.MODIFIERS,
+        Kind.CROSSWALK,
+        Kind.PAYMENT,
+        Kind.RELATED,
+    )
+    PREMIUM_KINDS: ClassVar[frozenset[str]] = frozenset({Kind.CROSSWALK, Kind.PAYMENT})
+
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="content_sections")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
+    title = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order on the page.")
+    access = models.CharField(
+        max_length=12,
+        choices=Access,
+        default=Access.REGISTERED,
+        help_text="Who may read the body; everyone else sees the title and an invitation.",
+    )
+    body_markdown = models.TextField(
+        "body", help_text="Markdown: paragraphs, lists, tables, ### subheadings. No raw HTML."
+    )
+    body_html = models.TextField(editable=False, help_text="Sanitized HTML rendered on save.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("code", "position")
+        constraints: ClassVar = [
+            # Deferred so that editors can swap two sections' positions in one save.
+            models.UniqueConstraint(
+                fields=("code", "position"),
+                name="codes_contentsection_unique_position",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.CheckConstraint(
+                condition=Q(access__in=["registered", "premium"]),
+                name="codes_contentsection_access_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(title=""), name="codes_contentsection_title_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"{self.code.get_absolute_url()}#section-{self.position}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.title:
+            self.title = self.Kind(self.kind).label
+        self.body_html = render_markdown(self.body_markdown)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def default_access(cls, kind: str) -> str:
+        return cls.Access.PREMIUM if kind in cls.PREMIUM_KINDS else cls.Access.REGISTERED
+

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from codes import views
+
+app_name = "codes"
+
+urlpatterns = [
+    path("codes/", views.code_set_list, name="code_sets"),
+    path("codes/<slug:set_slug>/", views.code_set_detail, name="code_set"),
+    path(
+        "codes/<slug:set_slug>/sections/<slug:section_slug>/",
+        views.section_detail,
+        name="section",
+    ),
+    path("codes/<slug:set_slug>/<str:identifier>/", views.code_detail, name="code"),
+]

@@ -1,0 +1,76 @@
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from codes.access import page_access
+from codes.models import Code, CodeSet, Section, compact_identifier
+from codes.pages import build_code_page
+
+CODES_PER_PAGE = 100
+
+
+def code_detail(request: HttpRequest, set_slug: str, identifier: str) -> HttpResponse:
+    """The code page. Any other spelling of the set or identifier redirects (301) to it."""
+    compact = compact_identifier(identifier)
+    if compact is None:
+        raise Http404("No such code.")
+    code = get_object_or_404(
+        Code.objects.for_page().filter(code_set__slug=set_slug.lower()).by_compact(compact)
+    )
+    if set_slug != code.code_set.slug or identifier != code.identifier:
+        return redirect(code, permanent=True)
+    access = page_access(request=request, code=code)
+    page = build_code_page(code=code, access=access)
+    return render(request, "codes/code_detail.html", {"page": page, "code": code})
+
+
+def code_set_list(request: HttpRequest) -> HttpResponse:
+    code_sets = CodeSet.objects.annotate(code_count=Count("codes")).order_by("position")
+    return render(request, "codes/code_set_list.html", {"code_sets": code_sets})
+
+
+def code_set_detail(request: HttpRequest, set_slug: str) -> HttpResponse:
+    code_set = get_object_or_404(CodeSet, slug=set_slug.lower())
+    if set_slug != code_set.slug:
+        return redirect(code_set, permanent=True)
+    sections = (
+        Section.objects.filter(code_set=code_set, parent=None)
+        .select_related("code_set")
+        .annotate(child_count=Count("children"))
+        .order_by("position", "range_start")
+    )
+    unsectioned = Code.objects.for_listing().filter(code_set=code_set, section=None)
+    return render(
+        request,
+        "codes/code_set_detail.html",
+        {"code_set": code_set, "sections": sections, "unsectioned": unsectioned[:CODES_PER_PAGE]},
+    )
+
+
+def section_detail(request: HttpRequest, set_slug: str, section_slug: str) -> HttpResponse:
+    section = get_object_or_404(
+        Section.objects.select_related("code_set"),
+        code_set__slug=set_slug.lower(),
+        slug=section_slug.lower(),
+    )
+    if set_slug != section.code_set.slug or section_slug != section.slug:
+        return redirect(section, permanent=True)
+    children = (
+        section.children.select_related("code_set")
+        .annotate(code_count=Count("codes"))
+        .order_by("position", "range_start")
+    )
+    codes = Paginator(
+        Code.objects.for_listing().filter(section=section).order_by("identifier"), CODES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "codes/section_detail.html",
+        {
+            "section": section,
+            "breadcrumb": Section.objects.ancestors_of(section, section.code_set)[:-1],
+            "children": children,
+            "codes": codes,
+        },
+    )

@@ -1,0 +1,62 @@
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from codes.models import Code, CodeSet, compact_identifier
+
+# Products announced in the header that are not built yet: each says so plainly.
+COMING_SOON = {
+    "casepilot": (
+        "CasePilot",
+        "A coding assistant that answers questions such as “Can modifier 25 go on 99213?” "
+        "from CodeAhead's own code pages, citing the codes and sections it used.",
+    ),
+    "caseconsultant": (
+        "CaseConsultant",
+        "Send a question about a code to our certified coding experts and get the answer "
+        "by email and on your account page.",
+    ),
+    "careercenter": (
+        "CareerCenter",
+        "Jobs for medical coders, billers and auditors: remote and on-site, filterable by "
+        "credential and pay range.",
+    ),
+    "login": ("Log in", "Accounts open soon: sign-in with email and a verified address."),
+    "signup": (
+        "Register free account",
+        "Free accounts open soon: they unlock five more code page views a month and the "
+        "registered content sections.",
+    ),
+}
+
+MAX_QUERY_LENGTH = 200
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    code_sets = CodeSet.objects.annotate(code_count=Count("codes")).order_by("position")
+    return render(
+        request,
+        "pages/home.html",
+        {"code_sets": code_sets, "popular_codes": Code.objects.popular()},
+    )
+
+
+def coming_soon(request: HttpRequest, feature: str) -> HttpResponse:
+    if feature not in COMING_SOON:
+        raise Http404
+    name, summary = COMING_SOON[feature]
+    return render(request, "pages/coming_soon.html", {"feature_name": name, "summary": summary})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Case2Code search: an exact identifier jumps to its page, anything else lists matches."""
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+    results: list[Code] = []
+    if query:
+        compact = compact_identifier(query)
+        if compact:
+            exact = list(Code.objects.for_listing().by_compact(compact)[:2])
+            if len(exact) == 1:
+                return redirect(exact[0])
+        results = list(Code.objects.lookup(query))
+    return render(request, "pages/search.html", {"query": query, "results": results})
