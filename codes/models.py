@@ -31,9 +31,7 @@ class CodeSet(models.Model):
         unique=True, max_length=20, help_text="Lower-case name used in URLs, e.g. “cpt”."
     )
     name = models.CharField(max_length=40, help_text="Display name, e.g. “CPT®”.")
-    full_name = models.CharField(
-        max_length=120, help_text="e.g. “Current Procedural Terminology”."
-    )
+    full_name = models.CharField(max_length=120, help_text="e.g. “Current Procedural Terminology”.")
     owner = models.CharField(max_length=120, help_text="Who maintains and owns the code set.")
     notice = models.CharField(
         max_length=300,
@@ -167,7 +165,7 @@ class Section(models.Model):
 class CodeQuerySet(models.QuerySet["Code"]):
     def for_page(self) -> "CodeQuerySet":
         """Everything the code page shows, except what needs its own query."""
-        return self.select_related("code_set", "section", "replaced_by__code_set")
+        return self.select_related("code_set", "section__code_set", "replaced_by__code_set")
 
     def for_listing(self) -> "CodeQuerySet":
         """Enough to print a linked identifier and title."""
@@ -198,19 +196,27 @@ class CodeQuerySet(models.QuerySet["Code"]):
         )
 
     def popular(self, limit: int = 12) -> "CodeQuerySet":
-        return self.for_listing().filter(popularity__gt=0).order_by("-popularity", "identifier")[
-            :limit
-        ]
+        return (
+            self.for_listing()
+            .filter(popularity__gt=0)
+            .order_by("-popularity", "identifier")[:limit]
+        )
 
     def neighbours_of(self, code: "Code", each_side: int = 3) -> list["Code"]:
         """Up to `each_side` codes before and after `code` in its section, in order, one query."""
         if code.section_id is None:
             return []
-        siblings = self.for_listing().filter(section_id=code.section_id)
+        siblings = self.only("identifier", "title", "status", "code_set").filter(
+            section_id=code.section_id
+        )
         before = siblings.filter(identifier__lt=code.identifier).order_by("-identifier")
         after = siblings.filter(identifier__gt=code.identifier).order_by("identifier")
-        rows = before[:each_side].union(after[:each_side], all=True)
-        return sorted(rows, key=lambda row: row.identifier)
+        rows = sorted(
+            before[:each_side].union(after[:each_side], all=True), key=lambda row: row.identifier
+        )
+        for row in rows:  # a union drops select_related; siblings share the code's set
+            row.code_set = code.code_set
+        return rows
 
 
 class Code(models.Model):
@@ -415,16 +421,15 @@ class ContentSection(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return f"{self.code.get_absolute_url()}#section-{self.position}"
-
     def save(self, *args: object, **kwargs: object) -> None:
         if not self.title:
             self.title = self.Kind(self.kind).label
         self.body_html = render_markdown(self.body_markdown)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def get_absolute_url(self) -> str:
+        return f"{self.code.get_absolute_url()}#section-{self.position}"
+
     @classmethod
     def default_access(cls, kind: str) -> str:
         return cls.Access.PREMIUM if kind in cls.PREMIUM_KINDS else cls.Access.REGISTERED
-

@@ -1,9 +1,10 @@
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from codes.demo import DemoDataError, load_demo
+from codes.demo import DEMO_DIR, DemoDataError, load_demo
 
 
 class Command(BaseCommand):
@@ -15,12 +16,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Overwrite demo rows that differ from the files (admin edits are lost).",
         )
+        parser.add_argument(
+            "--directory",
+            type=Path,
+            default=DEMO_DIR,
+            help="Folder of *.toml files to load (default: fixtures/demo).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = load_demo(update=options["update"])
+            summary = load_demo(directory=options["directory"], update=options["update"])
         except DemoDataError as error:
             for problem in error.problems:
                 self.stderr.write(problem)
-            raise CommandError(f"{len(error.problems)} problem(s) in the demo data; nothing was loaded.") from None
+            raise CommandError(
+                f"{len(error.problems)} problem(s) in the demo data; nothing was loaded."
+            ) from None
         self.stdout.write(f"Demo data loaded. {summary}")

@@ -1,0 +1,75 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_0439t_page_shows_all_its_parts_in_order(page, site):
+    page.goto(f"{site}/codes/cpt/0439T/")
+
+    expect(page).to_have_title(re.compile(r"^CPT® Code 0439T"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("CPT® Code 0439T")
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Category III Codes")
+    headings = page.locator("article h2").evaluate_all(
+        "els => els.map(e => e.firstChild.textContent.trim())"
+    )
+    expected = [
+        "Official Description",
+        "Common Language Description",
+        "Have a question about CPT® Code 0439T?",
+        "Summary of the Procedure",
+        "Clinical Responsibility",
+        "Billing Guidelines",
+        "Modifiers",
+        "ICD-10-CM Crosswalk",
+        "Medicare Payment (RVUs)",
+        "Related and Similar Codes",
+        "Codes to know with 0439T",
+    ]
+    assert headings == expected
+    official = page.get_by_role("region", name="Official Description")
+    expect(official).to_contain_text(
+        "© Copyright 2026 American Medical Association. All rights reserved."
+    )
+    expect(official).to_contain_text("Sample content.")
+    expect(page.get_by_role("region", name="Common Language Description")).to_contain_text(
+        "© Copyright 2026 CodeAhead. All rights reserved."
+    )
+    expect(page.get_by_role("list", name="Code flags")).to_contain_text("Add-on code")
+
+    page.get_by_role("link", name=re.compile(r"^93306")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("CPT® Code 93306")
+
+
+def test_other_spellings_land_on_the_canonical_url(page, site):
+    response = page.goto(f"{site}/codes/CPT/0439t/")
+
+    assert page.url == f"{site}/codes/cpt/0439T/"
+    assert response.request.redirected_from.response().status == 301
+    expect(page.get_by_role("heading", level=1)).to_have_text("CPT® Code 0439T")
+
+
+def test_unknown_code_gets_the_404_page_with_a_search_box(page, site):
+    response = page.goto(f"{site}/codes/cpt/0000T/")
+
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("We couldn't find that page")
+    page.get_by_label("Code or keywords").fill("0439t")
+    page.get_by_label("Code or keywords").press("Enter")
+    expect(page).to_have_url(f"{site}/codes/cpt/0439T/")
+
+
+def test_header_search_and_navigation_work_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{site}/")
+    page.get_by_role("searchbox", name="Search codes").fill("99213")
+    page.get_by_role("searchbox", name="Search codes").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("CPT® Code 99213")
+    page.get_by_role("navigation", name="Products").get_by_role("link", name="CasePilot").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("not available yet")
+    # Nothing overflows the phone's width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

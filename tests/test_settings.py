@@ -1,0 +1,41 @@
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def run_settings(**env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=environment | {"DJANGO_SETTINGS_MODULE": "codeahead.settings", **env},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key_and_hosts():
+    result = run_settings(DEBUG="false")
+
+    assert result.returncode != 0
+    assert "With DEBUG off, set SECRET_KEY and ALLOWED_HOSTS." in result.stderr
+
+
+def test_production_starts_when_configured():
+    result = run_settings(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="codeahead.example")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_only_postgresql_is_accepted():
+    result = run_settings(DATABASE_URL="sqlite:///db.sqlite3")
+
+    assert result.returncode != 0
+    assert "CodeAhead needs PostgreSQL" in result.stderr
+
+
+def test_tests_run_on_postgresql():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
