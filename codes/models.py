@@ -111,7 +111,7 @@ class SectionQuerySet(models.QuerySet["Section"]):
             """,  # noqa: S608 - the table name is ours, the id is a parameter
             [section.pk],
         )
-        chain = list(rows)
+        chain: list[Section] = list(rows)
         for ancestor in chain:
             ancestor.code_set = code_set
         return chain
@@ -211,9 +211,8 @@ class CodeQuerySet(models.QuerySet["Code"]):
         )
         before = siblings.filter(identifier__lt=code.identifier).order_by("-identifier")
         after = siblings.filter(identifier__gt=code.identifier).order_by("identifier")
-        rows = sorted(
-            before[:each_side].union(after[:each_side], all=True), key=lambda row: row.identifier
-        )
+        rows: list[Code] = list(before[:each_side].union(after[:each_side], all=True))
+        rows.sort(key=lambda row: row.identifier)
         for row in rows:  # a union drops select_related; siblings share the code's set
             row.code_set = code.code_set
         return rows
@@ -335,7 +334,7 @@ class Code(models.Model):
         if canonical is None:
             raise ValidationError({"identifier": f"Not a valid {self.code_set} identifier."})
         self.identifier = canonical
-        if self.section_id and self.section.code_set_id != self.code_set_id:
+        if self.section is not None and self.section.code_set_id != self.code_set_id:
             raise ValidationError({"section": "The section belongs to another code set."})
         if self.replaced_by_id and self.status != self.Status.DELETED:
             raise ValidationError({"replaced_by": "Only a deleted code can have a replacement."})
