@@ -24,6 +24,12 @@ def compact_identifier(raw: str) -> str | None:
     return compact if COMPACT_IDENTIFIER.fullmatch(compact) else None
 
 
+class CodeSetQuerySet(models.QuerySet["CodeSet"]):
+    def with_counts(self) -> "CodeSetQuerySet":
+        """Code sets in display order, each with `code_count` (home and browse pages)."""
+        return self.annotate(code_count=models.Count("codes")).order_by("position", "name")
+
+
 class CodeSet(models.Model):
     """A code system such as CPT® or ICD-10-CM, with its owner and copyright notice."""
 
@@ -53,6 +59,8 @@ class CodeSet(models.Model):
         help_text="Position of the dot in displayed identifiers (3 for ICD-10-CM), if any.",
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order on the home page.")
+
+    objects = CodeSetQuerySet.as_manager()
 
     class Meta:
         ordering = ("position", "name")

@@ -26,7 +26,7 @@ def code_detail(request: HttpRequest, set_slug: str, identifier: str) -> HttpRes
 
 
 def code_set_list(request: HttpRequest) -> HttpResponse:
-    code_sets = CodeSet.objects.annotate(code_count=Count("codes")).order_by("position")
+    code_sets = CodeSet.objects.with_counts()
     return render(request, "codes/code_set_list.html", {"code_sets": code_sets})
 
 

@@ -1,4 +1,3 @@
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -33,7 +32,7 @@ MAX_QUERY_LENGTH = 200
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    code_sets = CodeSet.objects.annotate(code_count=Count("codes")).order_by("position")
+    code_sets = CodeSet.objects.with_counts()
     return render(
         request,
         "pages/home.html",

@@ -3,6 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.codes.test_code_page import DEFAULT_TITLES
+
 pytestmark = pytest.mark.browser
 
 
@@ -19,13 +21,7 @@ def test_0439t_page_shows_all_its_parts_in_order(page, site):
         "Official Description",
         "Common Language Description",
         "Have a question about CPT® Code 0439T?",
-        "Summary of the Procedure",
-        "Clinical Responsibility",
-        "Billing Guidelines",
-        "Modifiers",
-        "ICD-10-CM Crosswalk",
-        "Medicare Payment (RVUs)",
-        "Related and Similar Codes",
+        *DEFAULT_TITLES,
         "Codes to know with 0439T",
     ]
     assert headings == expected

@@ -5,15 +5,7 @@ from codes.models import Code, ContentSection
 
 pytestmark = pytest.mark.django_db
 
-DEFAULT_TITLES = [
-    "Summary of the Procedure",
-    "Clinical Responsibility",
-    "Billing Guidelines",
-    "Modifiers",
-    "ICD-10-CM Crosswalk",
-    "Medicare Payment (RVUs)",
-    "Related and Similar Codes",
-]
+DEFAULT_TITLES = [ContentSection.Kind(kind).label for kind in ContentSection.DEFAULT_KINDS]
 
 
 def test_code_page_shows_every_part_in_order(client):
