@@ -36,6 +36,7 @@ db-stop:
 
 migrate: db
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 
 demo: migrate
 	$(PY) manage.py load_demo

@@ -2,7 +2,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
-from accounts.models import User
+from accounts.models import Plan, User
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "views_per_period", "access")
+    readonly_fields = ("slug",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # the site knows plans by slug; the four rows come from a migration
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -10,10 +22,13 @@ class UserAdmin(BaseUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ("email",)
-    list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
+    list_display = ("email", "plan", "plan_ends_on", "is_staff", "is_active", "date_joined")
+    list_filter = ("plan", "is_staff", "is_superuser", "is_active")
+    list_select_related = ("plan",)
     search_fields = ("email", "first_name", "last_name")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
+        ("Plan", {"fields": ("plan", "plan_ends_on")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
         (
             "Permissions",
@@ -26,7 +41,7 @@ class UserAdmin(BaseUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", "usable_password", "password1", "password2"),
+                "fields": ("email", "plan", "usable_password", "password1", "password2"),
             },
         ),
     )

@@ -1,12 +1,38 @@
+from typing import Any
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import User
 
 
+class SignupForm(AllauthSignupForm):
+    """allauth's signup form with its honeypot hidden by our stylesheet, not an inline style.
+
+    The content security policy forbids inline styles, and a screen reader user is told to leave
+    the field empty.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        honeypot = self.fields.get(settings.ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD)
+        if honeypot is not None:
+            honeypot.label = "Leave this field empty"
+            honeypot.widget.attrs = {"tabindex": "-1", "autocomplete": "off", "class": "hp-input"}
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand that my account, my email address and my history are deleted for good.",
+    )
+
+
 class UserAdminCreationForm(AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
-        fields = ("email",)
+        fields = ("email", "plan")
 
 
 class UserAdminChangeForm(UserChangeForm):

@@ -1,7 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from pages import views as pages
+
+# The admin signs in through allauth's login, with its rate limits, never its own form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "CodeAhead administration"
+admin.site.site_title = "CodeAhead admin"
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -11,8 +17,8 @@ urlpatterns = [
         "caseconsultant/", pages.coming_soon, {"feature": "caseconsultant"}, name="caseconsultant"
     ),
     path("careers/", pages.coming_soon, {"feature": "careercenter"}, name="careercenter"),
-    path("accounts/login/", pages.coming_soon, {"feature": "login"}, name="login"),
-    path("accounts/signup/", pages.coming_soon, {"feature": "signup"}, name="signup"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("codes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,12 +20,6 @@ COMING_SOON = {
         "Jobs for medical coders, billers and auditors: remote and on-site, filterable by "
         "credential and pay range.",
     ),
-    "login": ("Log in", "Accounts open soon: sign-in with email and a verified address."),
-    "signup": (
-        "Register free account",
-        "Free accounts open soon: they unlock five more code page views a month and the "
-        "registered content sections.",
-    ),
 }
 
 MAX_QUERY_LENGTH = 200

@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 # Playwright's sync API keeps an event loop in this thread; Django's ORM calls made by the test
@@ -43,8 +44,10 @@ def browser():
 
 @pytest.fixture
 def site(live_server):
-    """The live server's base URL, holding the demo data (transactional tests start empty)."""
+    """The live server's base URL, holding the demo data (transactional tests start empty)
+    and no rate-limit counters left by an earlier test."""
     call_command("load_demo", verbosity=0)
+    cache.clear()
     return live_server.url
 
 

@@ -1,0 +1,31 @@
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import DeleteAccountForm
+from accounts.services import account_delete
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    plan = request.user.current_plan()  # type: ignore[union-attr]
+    return render(request, "accounts/account.html", {"plan": plan})
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete the account after a confirmation; allauth asks for the password first."""
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        account_delete(user=user)  # type: ignore[arg-type]
+        messages.success(request, "Your account and its personal data were deleted.")
+        return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form})
