@@ -39,3 +39,31 @@ def test_only_postgresql_is_accepted():
 
 def test_tests_run_on_postgresql():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def test_rate_limit_counters_live_in_a_cache_every_process_shares():
+    backend = settings.CACHES["default"]["BACKEND"]
+
+    assert backend == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_redis_url_moves_the_shared_cache_to_redis():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])",
+        ],
+        env=os.environ
+        | {"DJANGO_SETTINGS_MODULE": "codeahead.settings", "REDIS_URL": "redis://r:6379/1"},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://r:6379/1",
+    ]

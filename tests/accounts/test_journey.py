@@ -19,10 +19,9 @@ def link_in(message) -> str:
     return re.search(r"http://testserver(/\S+)", message.body).group(1)
 
 
-def signup(client, email="new@example.com", password=PASSWORD, **extra):
-    return client.post(
-        SIGNUP, {"email": email, "password1": password, "password2": password, **extra}
-    )
+def signup(client, email="new@example.com", password=PASSWORD, headers=None, **fields):
+    data = {"email": email, "password1": password, "password2": password, **fields}
+    return client.post(SIGNUP, data, headers=headers)
 
 
 def test_signup_verify_login_logout_journey(client):
@@ -173,3 +172,26 @@ def test_email_change_verifies_the_new_address_before_using_it(client, verified_
     verified_user.refresh_from_db()
     assert verified_user.email == "new-address@example.com"
     assert not EmailAddress.objects.filter(email="coder@example.com").exists()
+
+
+def test_spoofed_forwarded_for_headers_do_not_escape_the_rate_limit(client):
+    statuses = [
+        signup(
+            client, email=f"u{n}@example.com", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+        ).status_code
+        for n in range(11)
+    ]
+
+    assert statuses[10] == 429  # no proxy is trusted by default: the header is ignored
+
+
+def test_client_ip_comes_from_the_trusted_proxy_hop(client, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    statuses = [
+        signup(
+            client, email=f"u{n}@example.com", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+        ).status_code
+        for n in range(11)
+    ]
+
+    assert 429 not in statuses  # eleven clients behind our proxy, one signup each
