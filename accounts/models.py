@@ -65,6 +65,10 @@ class UserManager(BaseUserManager["User"]):
 
     use_in_migrations = True
 
+    def get_queryset(self) -> "models.QuerySet[User]":
+        # Every signed-in request reads the user's plan: load it with the user, in one query.
+        return super().get_queryset().select_related("plan")
+
     def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")

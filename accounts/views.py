@@ -1,4 +1,5 @@
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -7,13 +8,24 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import DeleteAccountForm
+from accounts.models import User
 from accounts.services import account_delete
+from metering.meter import account_usage, logout_keeping_guest
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    plan = request.user.current_plan()  # type: ignore[union-attr]
-    return render(request, "accounts/account.html", {"plan": plan})
+    user = request.user
+    assert isinstance(user, User)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "plan": user.current_plan(),
+            "usage": account_usage(user=user),
+            "period_name": settings.METER_PERIOD,
+        },
+    )
 
 
 @login_required
@@ -24,7 +36,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
-        logout(request)
+        logout_keeping_guest(request, logout)
         account_delete(user=user)  # type: ignore[arg-type]
         messages.success(request, "Your account and its personal data were deleted.")
         return redirect("home")

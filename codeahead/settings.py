@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "codes",
+    "metering",
     "pages",
 ]
 
@@ -122,6 +123,13 @@ DATABASES = {
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("CodeAhead needs PostgreSQL: DATABASE_URL must be postgres://…")
 
+# Metering: the period is the calendar month (UTC) or a day; guests also share a daily allowance
+# per network fingerprint. Per-plan allowances are rows of accounts.Plan (editable in the admin).
+METER_PERIOD = env_str("METER_PERIOD", "month")
+if METER_PERIOD not in {"month", "day"}:
+    raise ImproperlyConfigured("METER_PERIOD must be month or day.")
+METER_NETWORK_DAILY = env_int("METER_NETWORK_DAILY", 3)
+
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")
@@ -156,6 +164,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_CHANGE_EMAIL = True  # one address per account; changing it verifies the new one
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_METHODS = ("password",)  # sign-in codes are not offered

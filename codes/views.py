@@ -2,16 +2,23 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.vary import vary_on_cookie
 
-from codes.access import page_access
+from codes.access import is_speculative, page_access
 from codes.models import Code, CodeSet, Section, compact_identifier
 from codes.pages import build_code_page
 
 CODES_PER_PAGE = 100
 
 
+@cache_control(private=True)
+@vary_on_cookie
 def code_detail(request: HttpRequest, set_slug: str, identifier: str) -> HttpResponse:
-    """The code page. Any other spelling of the set or identifier redirects (301) to it."""
+    """The code page, metered. Any other spelling redirects (301) to it, using no view.
+
+    Shared caches must never store it: what it shows depends on who asks.
+    """
     compact = compact_identifier(identifier)
     if compact is None:
         raise Http404("No such code.")
@@ -21,6 +28,11 @@ def code_detail(request: HttpRequest, set_slug: str, identifier: str) -> HttpRes
     if set_slug != code.code_set.slug or identifier != code.identifier:
         return redirect(code, permanent=True)
     access = page_access(request=request, code=code)
+    if not access.shows_descriptions and is_speculative(request) and request.method == "GET":
+        # A prefetch of a page the viewer has not opened: nothing to keep, the click will ask.
+        response = HttpResponse(status=204)
+        response["Cache-Control"] = "no-store"
+        return response
     page = build_code_page(code=code, access=access)
     return render(request, "codes/code_detail.html", {"page": page, "code": code})
 

@@ -1,6 +1,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.models import Plan
 from codes.models import Code, CodeSet, compact_identifier
 
 # Products announced in the header that are not built yet: each says so plainly.
@@ -31,6 +32,14 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "pages/home.html",
         {"code_sets": code_sets, "popular_codes": Code.objects.popular()},
+    )
+
+
+def plans(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "pages/plans.html",
+        {"plans": Plan.objects.exclude(slug=Plan.STAFF).order_by("pk")},
     )
 
 

@@ -11,6 +11,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_demo", verbosity=0)
 
 
+def restore_plans() -> None:
+    """Transactional tests flush every table, the plans a migration seeded included."""
+    from importlib import import_module
+
+    from accounts.models import Plan
+
+    seed = import_module("accounts.migrations.0002_seed_plans")
+    for slug, name, views, access, description in seed.PLANS:
+        Plan.objects.update_or_create(
+            slug=slug,
+            defaults={"name": name, "views_per_period": views, "access": access,
+                      "description": description},
+        )  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Production hashing is slow by design; tests hash many passwords."""
@@ -35,3 +50,19 @@ def verified_user(db):
     user = User.objects.create_user("coder@example.com", PASSWORD)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
+
+
+@pytest.fixture
+def premium_user(verified_user):
+    from accounts.models import Plan
+
+    verified_user.plan = Plan.objects.get(slug=Plan.PREMIUM)
+    verified_user.save()
+    return verified_user
+
+
+@pytest.fixture
+def reader(client, premium_user):
+    """A client signed in on the premium plan: every code page, every section, no counting."""
+    client.force_login(premium_user)
+    return client

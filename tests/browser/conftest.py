@@ -7,6 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from tests.conftest import restore_plans
+
 # Playwright's sync API keeps an event loop in this thread; Django's ORM calls made by the test
 # itself (fixtures) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -47,6 +49,7 @@ def site(live_server):
     """The live server's base URL, holding the demo data (transactional tests start empty)
     and no rate-limit counters left by an earlier test."""
     call_command("load_demo", verbosity=0)
+    restore_plans()
     cache.clear()
     return live_server.url
 

@@ -25,7 +25,7 @@ def test_signup_verify_logout_and_login_in_the_browser(page, site):
 
     expect(page).to_have_url(f"{site}/accounts/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
-    expect(page.locator(".facts")).to_contain_text("Free")
+    expect(page.get_by_role("region", name="Plan")).to_contain_text("Free")
 
     page.locator(".user-menu summary").click()
     page.get_by_role("button", name="Log out").click()
