@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower, Replace
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from codes.markup import render_markdown
 
@@ -251,7 +252,9 @@ class Code(models.Model):
     )
     plain_description = models.TextField(
         "common language description",
-        help_text="Our plain-language explanation, printed with CodeAhead's copyright notice.",
+        blank=True,
+        help_text="Our plain-language explanation, printed with CodeAhead's copyright notice. "
+        "Imported codes start without one.",
     )
     is_add_on = models.BooleanField(
         "add-on code",
@@ -287,6 +290,8 @@ class Code(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CodeQuerySet.as_manager()
+    # Every change, with who made it and when; editors compare and restore in the admin.
+    history = HistoricalRecords(m2m_fields=[primary_codes], excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ("code_set", "identifier")
@@ -406,6 +411,8 @@ class ContentSection(models.Model):
     )
     body_html = models.TextField(editable=False, help_text="Sanitized HTML rendered on save.")
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "body_html"])
 
     class Meta:
         ordering = ("code", "position")
