@@ -4,7 +4,7 @@ import re
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower, Replace
 from django.urls import reverse
@@ -125,6 +125,23 @@ class SectionQuerySet(models.QuerySet["Section"]):
             ancestor.code_set = code_set
         return chain
 
+    def subtree_ids(self, root_id: int) -> list[int]:
+        """Ids of section `root_id` and everything beneath it, in one recursive query."""
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH RECURSIVE tree AS (
+                    SELECT id FROM {table} WHERE id = %s
+                    UNION ALL
+                    SELECT s.id FROM {table} s JOIN tree ON s.parent_id = tree.id
+                )
+                SELECT id FROM tree
+                """,  # noqa: S608 - the table name is ours, the id is a parameter
+                [root_id],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
 
 class Section(models.Model):
     """A node of a code set's tree: a chapter, block or range of codes."""
@@ -202,6 +219,12 @@ class CodeQuerySet(models.QuerySet["Code"]):
             .alias(compact=Replace("identifier", Value("."), Value("")))
             .filter(matches)
             .order_by("code_set__position", "identifier")[:limit]
+        )
+
+    def by_compact_prefix(self, compact: str) -> "CodeQuerySet":
+        """Codes whose identifier, ignoring the dot, starts with `compact`."""
+        return self.alias(compact=Replace("identifier", Value("."), Value(""))).filter(
+            compact__startswith=compact
         )
 
     def popular(self, limit: int = 12) -> "CodeQuerySet":
