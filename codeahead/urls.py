@@ -11,7 +11,6 @@ admin.site.site_title = "CodeAhead admin"
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("search/", pages.search, name="search"),
     path("plans/", pages.plans, name="plans"),
     path("casepilot/", pages.coming_soon, {"feature": "casepilot"}, name="casepilot"),
     path(

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from codes.models import Code, CodeSet, ContentSection, Section
+from codes.search import refresh_search_words
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 
@@ -219,6 +220,7 @@ def load_demo(*, directory: Path = DEMO_DIR, update: bool = False) -> LoadSummar
             code.primary_codes.set(
                 codes[(row["code_set"], other)][0] for other in row.get("primary_codes", [])
             )
+        refresh_search_words()
     return summary
 
 

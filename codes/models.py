@@ -3,9 +3,11 @@
 import re
 from typing import ClassVar
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import F, Q, Value
+from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Lower, Replace
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -143,6 +145,33 @@ class SectionQuerySet(models.QuerySet["Section"]):
             return [row[0] for row in cursor.fetchall()]
 
 
+    def with_code_counts(self) -> list["Section"]:
+        """These sections, each with `code_count`: the codes anywhere beneath it (one query for
+        the sections, one recursive query for all their counts)."""
+        sections: list[Section] = list(self)
+        if not sections:
+            return sections
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH RECURSIVE tree AS (
+                    SELECT id, id AS root FROM {table} WHERE id = ANY(%s)
+                    UNION ALL
+                    SELECT s.id, tree.root FROM {table} s JOIN tree ON s.parent_id = tree.id
+                )
+                SELECT tree.root, count(c.id)
+                FROM tree JOIN codes_code c ON c.section_id = tree.id
+                GROUP BY tree.root
+                """,  # noqa: S608 - table names are ours, ids are parameters
+                [[section.pk for section in sections]],
+            )
+            counts = dict(cursor.fetchall())
+        for section in sections:
+            section.code_count = counts.get(section.pk, 0)  # type: ignore[attr-defined]
+        return sections
+
+
 class Section(models.Model):
     """A node of a code set's tree: a chapter, block or range of codes."""
 
@@ -203,22 +232,6 @@ class CodeQuerySet(models.QuerySet["Code"]):
         """Codes whose identifier, ignoring the dot, is `compact` (see compact_identifier)."""
         return self.alias(compact=Replace("identifier", Value("."), Value(""))).filter(
             compact=compact
-        )
-
-    def lookup(self, query: str, limit: int = 50) -> "CodeQuerySet":
-        """A first, simple search: identifiers starting with the query, or titles containing it.
-
-        Only identifiers and titles are read, so no gated text can reach the results.
-        """
-        matches = Q(title__icontains=query)
-        compact = compact_identifier(query)
-        if compact:
-            matches |= Q(compact__startswith=compact)
-        return (
-            self.for_listing()
-            .alias(compact=Replace("identifier", Value("."), Value("")))
-            .filter(matches)
-            .order_by("code_set__position", "identifier")[:limit]
         )
 
     def by_compact_prefix(self, compact: str) -> "CodeQuerySet":
@@ -311,10 +324,26 @@ class Code(models.Model):
         default=0, help_text="0–100; codes above 0 are listed as popular on the home page."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Words of the title (weight A) and of our plain-language description (B), accents folded;
+    # kept by PostgreSQL itself, so bulk imports need not maintain it. Read by codes/search.py.
+    search_vector = models.GeneratedField(
+        expression=SearchVector(
+            Func(F("title"), function="codeahead_unaccent"), config="english", weight="A"
+        )
+        + SearchVector(
+            Func(F("plain_description"), function="codeahead_unaccent"),
+            config="english",
+            weight="B",
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = CodeQuerySet.as_manager()
     # Every change, with who made it and when; editors compare and restore in the admin.
-    history = HistoricalRecords(m2m_fields=[primary_codes], excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        m2m_fields=[primary_codes], excluded_fields=["updated_at", "search_vector"]
+    )
 
     class Meta:
         ordering = ("code_set", "identifier")
@@ -349,6 +378,14 @@ class Code(models.Model):
         indexes: ClassVar = [
             # Code page: neighbouring codes in the same section, in identifier order.
             models.Index(fields=("section", "identifier"), name="codes_code_section_ident_idx"),
+            # Search: full-text matching (codes/search.py).
+            GinIndex(fields=("search_vector",), name="codes_code_search_idx"),
+            # Search: identifiers, prefixes and ranges in any spelling, across code sets
+            # (codes/search.py, admin search).
+            models.Index(
+                OpClass(Replace("identifier", Value("."), Value("")), name="text_pattern_ops"),
+                name="codes_code_compact_prefix_idx",
+            ),
             # Home page: popular codes.
             models.Index(
                 F("popularity").desc(),

@@ -5,6 +5,8 @@ from codes import views
 app_name = "codes"
 
 urlpatterns = [
+    path("search/", views.search_page, name="search"),
+    path("search/suggest/", views.search_suggestions, name="suggest"),
     path("codes/", views.code_set_list, name="code_sets"),
     path("codes/<slug:set_slug>/", views.code_set_detail, name="code_set"),
     path(

@@ -1,15 +1,74 @@
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_cookie
 
 from codes.access import is_speculative, page_access
+from codes.forms import SearchForm
 from codes.models import Code, CodeSet, Section, compact_identifier
 from codes.pages import build_code_page
+from codes.search import hits, search
 
 CODES_PER_PAGE = 100
+RESULTS_PER_PAGE = 25
+SUGGESTIONS = 8
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Case2Code search: an exact code jumps to its page; anything else lists matches."""
+    form = SearchForm(request.GET)
+    form.is_valid()  # errors are shown on the page; valid parts are still used
+    data = form.cleaned_data
+    code_set = data.get("set")
+    result = search(
+        data.get("q", ""),
+        code_set=code_set.slug if code_set else None,
+        status=data.get("status") or None,
+    )
+    if result.redirect_to:
+        return redirect(result.redirect_to)
+    page = None
+    if result.queryset is not None:
+        page = Paginator(result.queryset, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "codes/search.html",
+        {
+            "form": form,
+            "query": result.query,
+            "result": result,
+            "page": page,
+            "hits": hits(list(page.object_list)) if page else [],
+            "filters": _filters_query(request),
+        },
+    )
+
+
+def _filters_query(request: HttpRequest) -> str:
+    """The current query string without the page number, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def search_suggestions(request: HttpRequest) -> JsonResponse:
+    """As-you-type suggestions: the same search, first few identifiers and titles, as JSON."""
+    result = search(request.GET.get("q", "")[:500])
+    codes = list(result.queryset[:SUGGESTIONS]) if result.queryset is not None else []
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "identifier": code.identifier,
+                    "title": code.title,
+                    "code_set": code.code_set.name,
+                    "url": code.get_absolute_url(),
+                }
+                for code in codes
+            ]
+        }
+    )
 
 
 @cache_control(private=True)
@@ -49,8 +108,8 @@ def code_set_detail(request: HttpRequest, set_slug: str) -> HttpResponse:
     sections = (
         Section.objects.filter(code_set=code_set, parent=None)
         .select_related("code_set")
-        .annotate(child_count=Count("children"))
         .order_by("position", "range_start")
+        .with_code_counts()
     )
     unsectioned = Code.objects.for_listing().filter(code_set=code_set, section=None)
     return render(
@@ -69,9 +128,10 @@ def section_detail(request: HttpRequest, set_slug: str, section_slug: str) -> Ht
     if set_slug != section.code_set.slug or section_slug != section.slug:
         return redirect(section, permanent=True)
     children = (
-        section.children.select_related("code_set")
-        .annotate(code_count=Count("codes"))
+        Section.objects.filter(parent=section)
+        .select_related("code_set")
         .order_by("position", "range_start")
+        .with_code_counts()
     )
     codes = Paginator(
         Code.objects.for_listing().filter(section=section).order_by("identifier"), CODES_PER_PAGE

@@ -1,8 +1,8 @@
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from accounts.models import Plan
-from codes.models import Code, CodeSet, compact_identifier
+from codes.models import Code, CodeSet
 
 # Products announced in the header that are not built yet: each says so plainly.
 COMING_SOON = {
@@ -22,8 +22,6 @@ COMING_SOON = {
         "credential and pay range.",
     ),
 }
-
-MAX_QUERY_LENGTH = 200
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -48,17 +46,3 @@ def coming_soon(request: HttpRequest, feature: str) -> HttpResponse:
         raise Http404
     name, summary = COMING_SOON[feature]
     return render(request, "pages/coming_soon.html", {"feature_name": name, "summary": summary})
-
-
-def search(request: HttpRequest) -> HttpResponse:
-    """Case2Code search: an exact identifier jumps to its page, anything else lists matches."""
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
-    results: list[Code] = []
-    if query:
-        compact = compact_identifier(query)
-        if compact:
-            exact = list(Code.objects.for_listing().by_compact(compact)[:2])
-            if len(exact) == 1:
-                return redirect(exact[0])
-        results = list(Code.objects.lookup(query))
-    return render(request, "pages/search.html", {"query": query, "results": results})

@@ -1,0 +1,232 @@
+"""Case2Code search: exact codes, prefixes, ranges and words, on the demo data."""
+
+import json
+import re
+
+import pytest
+
+from codes.models import Code
+from codes.search import clean_query
+
+pytestmark = pytest.mark.django_db
+
+
+def result_codes(response) -> list[str]:
+    return re.findall(
+        r'<span class="code-id">([^<]+)</span>', response.content.decode().split("<main")[1]
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "target"),
+    [
+        ("0439t", "/codes/cpt/0439T/"),
+        ("0439T", "/codes/cpt/0439T/"),
+        (" 99213 ", "/codes/cpt/99213/"),
+        ("e119", "/codes/icd10cm/E11.9/"),
+        ("E11.9", "/codes/icd10cm/E11.9/"),
+        ("g0439", "/codes/hcpcs/G0439/"),
+        ("0dtj4zz", "/codes/icd10pcs/0DTJ4ZZ/"),
+    ],
+)
+def test_an_exact_code_in_any_spelling_goes_to_its_page(client, query, target):
+    response = client.get("/search/", {"q": query})
+
+    assert response.status_code == 302
+    assert response["Location"] == target
+
+
+def test_a_prefix_lists_codes_in_order(client):
+    codes = result_codes(client.get("/search/", {"q": "992"}))
+
+    assert codes == [
+        "99202",
+        "99203",
+        "99204",
+        "99205",
+        "99211",
+        "99212",
+        "99213",
+        "99214",
+        "99215",
+    ]
+
+
+def test_a_range_lists_the_codes_inside_it(client):
+    codes = result_codes(client.get("/search/", {"q": "99203-99212"}))
+
+    assert codes == ["99203", "99204", "99205", "99211", "99212"]
+    assert result_codes(client.get("/search/", {"q": "99212 - 99203"})) == codes
+
+
+def test_an_icd_category_lists_its_codes(client):
+    assert result_codes(client.get("/search/", {"q": "E11"})) == ["E11.9"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("hypertension", "I10"),
+        ("hypertenson", "I10"),
+        ("diabetis", "E11.9"),
+        ("astma", "J45.909"),
+        ("htn", "I10"),
+        ("echo", "93306"),
+        ("chest x-ray", "71046"),
+        ("low back pain", "M54.50"),
+        ("transthoracic echocardiogram", "93308"),
+        ("annual wellness visit", "G0439"),
+        ("Ménière", None),
+    ],
+)
+def test_words_find_the_code_a_coder_means_in_the_first_five(client, query, expected):
+    codes = result_codes(client.get("/search/", {"q": query}))
+
+    if expected is None:
+        assert codes == []  # not corrected into another word ("meniscus")
+    else:
+        assert expected in codes[:5], codes
+
+
+def test_misspellings_say_what_was_searched(client):
+    html = client.get("/search/", {"q": "diabetis"}).content.decode()
+
+    assert "Showing results for “<strong>diabetes</strong>”." in html
+
+
+def test_matched_words_are_highlighted_in_titles(client):
+    html = client.get("/search/", {"q": "hypertension"}).content.decode()
+
+    assert "Essential (primary) <mark>hypertension</mark>" in html
+
+
+def test_plain_language_descriptions_are_searched_but_never_shown(client, code_factory):
+    code_factory(
+        identifier="0980T",
+        title="Quiet title",
+        plain_description="Zymurgical explanation.",
+        official_description="Xenodochial official words.",
+    )
+
+    by_plain = client.get("/search/", {"q": "zymurgical"}).content.decode()
+    by_official = client.get("/search/", {"q": "xenodochial"}).content.decode()
+
+    assert ">0980T<" in by_plain
+    assert "Zymurgical" not in by_plain.split("<main")[1].replace("“zymurgical”", "")
+    assert ">0980T<" not in by_official  # the official description is not searched
+
+
+def test_filters_by_code_set_and_status(client):
+    icd = result_codes(client.get("/search/", {"q": "pain", "set": "icd10cm"}))
+    assert icd[:2] == ["M54.50", "R07.9"]  # pain in the title first, then in descriptions
+    icd10cm = Code.objects.filter(code_set__slug="icd10cm").values_list("identifier", flat=True)
+    assert set(icd) <= set(icd10cm)
+    deleted = result_codes(client.get("/search/", {"q": "coronary", "status": "deleted"}))
+    assert deleted == ["0501T"]
+
+
+def test_results_are_paginated(client, code_factory):
+    for number in range(30):
+        code_factory(identifier=f"{9200 + number}T", title=f"Quasar calibration step {number}")
+
+    first = client.get("/search/", {"q": "quasar"}).content.decode()
+    second = client.get("/search/", {"q": "quasar", "page": "2"}).content.decode()
+    beyond = client.get("/search/", {"q": "quasar", "page": "99999"}).content.decode()
+
+    assert "30 codes, page 1 of 2" in first
+    assert len(result_codes(client.get("/search/", {"q": "quasar"}))) == 25
+    assert 'href="?q=quasar&amp;page=2" rel="next"' in first
+    assert "page 2 of 2" in second and "page 2 of 2" in beyond
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": ""},
+        {"q": "   "},
+        {"q": "x" * 1000},
+        {"q": "diabetes\x00"},
+        {"q": "\x00"},
+        {"q": "💉🩺"},
+        {"q": "ｈｙｐｅｒｔｅｎｓｉｏｎ"},
+        {"q": "' OR 1=1 --"},
+        {"q": "a & b | !c:* <->"},
+        {"q": "diabetes", "page": "999999999999"},
+        {"q": "diabetes", "page": "-1"},
+        {"q": "diabetes", "page": "abc"},
+        {"q": "diabetes", "set": "nope"},
+        {"q": "diabetes", "status": "<script>"},
+        {"q": "99999-00000"},
+        {"q": "A" * 8 + "-" + "B" * 8},
+    ],
+)
+def test_odd_input_gets_a_clean_answer(client, params):
+    response = client.get("/search/", params)
+
+    assert response.status_code == 200
+    assert b"<script>" not in response.content.split(b"<main")[1]
+
+
+def test_long_queries_are_cut_with_a_message(client):
+    html = client.get("/search/", {"q": "hypertension " + "x" * 400}).content.decode()
+
+    assert "Searches are limited to 200 characters" in html
+
+
+def test_suggestions_follow_the_same_rules_and_limits(client):
+    data = json.loads(client.get("/search/suggest/", {"q": "hyperten"}).content)
+
+    assert data["results"][0] == {
+        "identifier": "I10",
+        "title": "Essential (primary) hypertension",
+        "code_set": "ICD-10-CM",
+        "url": "/codes/icd10cm/I10/",
+    }
+    assert len(json.loads(client.get("/search/suggest/", {"q": "992"}).content)["results"]) == 8
+    assert (
+        json.loads(client.get("/search/suggest/", {"q": "e119"}).content)["results"][0][
+            "identifier"
+        ]
+        == "E11.9"
+    )
+    for odd in ("", "\x00", "x" * 5000, "💉"):
+        assert client.get("/search/suggest/", {"q": odd}).status_code == 200
+
+
+def test_clean_query_keeps_printable_text_only():
+    assert clean_query(" a\x00b\tc  d ") == "a b c d"
+    assert len(clean_query("x" * 1000)) == 200
+
+
+def test_query_counts_are_pinned(client, django_assert_num_queries):
+    # spelling lookup; any match (exists); count; page of results with highlights; code sets
+    # for the filter
+    with django_assert_num_queries(5):
+        client.get("/search/", {"q": "hypertension"})
+    # exact check; prefix exists; count; page; code sets for the filter
+    with django_assert_num_queries(5):
+        client.get("/search/", {"q": "992"})
+    # spelling lookup; exists; first results
+    with django_assert_num_queries(3):
+        client.get("/search/suggest/", {"q": "hypertension"})
+    # exact check (redirect)
+    with django_assert_num_queries(1):
+        client.get("/search/", {"q": "e119"})
+
+
+def test_browse_pages_have_counts_and_pinned_queries(client, django_assert_num_queries):
+    # code sets with counts
+    with django_assert_num_queries(1):
+        assert client.get("/codes/").status_code == 200
+    # code set; top sections; their subtree counts; codes without a section
+    with django_assert_num_queries(4):
+        html = client.get("/codes/icd10cm/").content.decode()
+    assert "Endocrine, nutritional and metabolic diseases" in html
+    # section; children; their subtree counts; code count (none: no page query); ancestors
+    with django_assert_num_queries(5):
+        html = client.get("/codes/cpt/sections/cpt-medicine/").content.decode()
+    assert re.search(r"Cardiovascular</span> <span class=\"count\">6 codes", html)
+    # section; children (none); code count; page of codes; ancestors
+    with django_assert_num_queries(5):
+        html = client.get("/codes/cpt/sections/cpt-echocardiography/").content.decode()
+    assert 'href="/codes/cpt/93306/"' in html
