@@ -12,6 +12,7 @@ admin.site.site_title = "CodeAhead admin"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("plans/", pages.plans, name="plans"),
+    path("robots.txt", pages.robots_txt, name="robots_txt"),
     path("casepilot/", pages.coming_soon, {"feature": "casepilot"}, name="casepilot"),
     path(
         "caseconsultant/", pages.coming_soon, {"feature": "caseconsultant"}, name="caseconsultant"

@@ -24,6 +24,19 @@ COMING_SOON = {
 }
 
 
+ROBOTS_TXT = """User-agent: *
+Disallow: /accounts/
+Disallow: /admin/
+Disallow: /search/suggest/
+"""
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawlers may read code pages (and get what a guest gets), not account or admin pages.
+    It touches no database, which also makes it the benchmark's floor."""
+    return HttpResponse(ROBOTS_TXT, content_type="text/plain")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     code_sets = CodeSet.objects.with_counts()
     return render(

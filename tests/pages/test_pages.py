@@ -41,35 +41,6 @@ def test_products_not_built_yet_say_so_plainly(client, path):
     assert b"is not available yet" in response.content
 
 
-def test_search_with_an_exact_code_goes_to_its_page(client):
-    response = client.get("/search/", {"q": " e119 "})
-
-    assert response.status_code == 302
-    assert response["Location"] == "/codes/icd10cm/E11.9/"
-
-
-def test_search_by_prefix_lists_codes_in_order(client):
-    html = client.get("/search/", {"q": "9921"}).content.decode()
-
-    positions = [html.find(f'href="/codes/cpt/{c}/"') for c in ("99211", "99212", "99213")]
-    assert -1 not in positions
-    assert positions == sorted(positions)
-
-
-def test_search_by_words_lists_titles_only(client):
-    html = client.get("/search/", {"q": "transthoracic"}).content.decode()
-
-    assert 'href="/codes/cpt/93306/"' in html
-    assert "Official Description" not in html
-
-
-@pytest.mark.parametrize("query", ["", "x" * 1000, "abc\x00def", "💉🩺", "%", "' OR 1=1 --"])
-def test_search_answers_odd_input_cleanly(client, query):
-    response = client.get("/search/", {"q": query})
-
-    assert response.status_code == 200
-
-
 def test_browse_pages_list_sets_sections_and_codes(client):
     assert b"CPT\xc2\xae" in client.get("/codes/").content
     assert b"Evaluation and Management Services" in client.get("/codes/cpt/").content
@@ -77,3 +48,14 @@ def test_browse_pages_list_sets_sections_and_codes(client):
     assert 'href="/codes/cpt/99213/"' in section
     assert client.get("/codes/CPT/").status_code == 301
     assert client.get("/codes/cpt/sections/nope/").status_code == 404
+
+
+def test_robots_txt_lets_crawlers_read_code_pages_only_as_guests_do(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get("/robots.txt")
+
+    assert response["Content-Type"] == "text/plain"
+    assert "Disallow: /accounts/" in response.content.decode()
+    assert "Disallow: /codes/" not in response.content.decode()
