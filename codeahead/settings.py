@@ -7,6 +7,7 @@ SECRET_KEY and ALLOWED_HOSTS are set.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -88,6 +89,8 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_HTTPONLY = True
+# Load balancers probe /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -119,6 +122,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "codeahead.middleware.RequestLogMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -143,7 +147,7 @@ TEMPLATES = [
 ]
 
 # The project-local cluster from bin/localdb: a Unix socket in .pg/run, no password.
-LOCAL_DATABASE = {
+LOCAL_DATABASE: dict[str, Any] = {
     "ENGINE": "django.db.backends.postgresql",
     "NAME": "codeahead",
     "USER": "codeahead",
@@ -151,13 +155,20 @@ LOCAL_DATABASE = {
     "PORT": "54329",
 }
 DATABASE_URL = env_str("DATABASE_URL")
-DATABASES = {
-    "default": (
-        dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
-        if DATABASE_URL
-        else LOCAL_DATABASE
-    )
-}
+DEFAULT_DATABASE: dict[str, Any] = (
+    dict(dj_database_url.parse(DATABASE_URL)) if DATABASE_URL else LOCAL_DATABASE
+)
+# Persistent connections, checked before reuse so a restarted database is survived.
+DEFAULT_DATABASE["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+DEFAULT_DATABASE["CONN_HEALTH_CHECKS"] = True
+# No query may hold a web worker longer than this (milliseconds). codeahead/wsgi.py sets 10000
+# for web processes; management commands (migrate, imports) run without a limit by default.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 0)
+if DB_STATEMENT_TIMEOUT_MS:
+    DEFAULT_DATABASE["OPTIONS"] = DEFAULT_DATABASE.get("OPTIONS", {}) | {
+        "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+    }
+DATABASES = {"default": DEFAULT_DATABASE}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("CodeAhead needs PostgreSQL: DATABASE_URL must be postgres://…")
 
@@ -167,6 +178,8 @@ METER_PERIOD = env_str("METER_PERIOD", "month")
 if METER_PERIOD not in {"month", "day"}:
     raise ImproperlyConfigured("METER_PERIOD must be month or day.")
 METER_NETWORK_DAILY = env_int("METER_NETWORK_DAILY", 3)
+# How long meter rows are kept (manage.py prune_meters); account pages show the current period.
+METER_RETENTION_DAYS = env_int("METER_RETENTION_DAYS", 400)
 
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.
@@ -275,6 +288,11 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # codeahead.requests logs one line per request with its timing (RequestLogMiddleware).
+        "codeahead.requests": {"level": env_str("REQUEST_LOG_LEVEL", "INFO"), "propagate": True},
+    },
 }

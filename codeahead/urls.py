@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from codeahead.views import healthz
 from pages import views as pages
 
 # The admin signs in through allauth's login, with its rate limits, never its own form.
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("plans/", pages.plans, name="plans"),
     path("robots.txt", pages.robots_txt, name="robots_txt"),
+    path("healthz", healthz, name="healthz"),
     path("casepilot/", pages.coming_soon, {"feature": "casepilot"}, name="casepilot"),
     path(
         "caseconsultant/", pages.coming_soon, {"feature": "caseconsultant"}, name="caseconsultant"
@@ -23,3 +25,5 @@ urlpatterns = [
     path("", include("codes.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "codeahead.views.server_error"
