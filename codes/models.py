@@ -144,7 +144,6 @@ class SectionQuerySet(models.QuerySet["Section"]):
             )
             return [row[0] for row in cursor.fetchall()]
 
-
     def with_code_counts(self) -> list["Section"]:
         """These sections, each with `code_count`: the codes anywhere beneath it (one query for
         the sections, one recursive query for all their counts)."""
