@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check db db-stop migrate demo serve-dev clean
+.PHONY: run test lint check db db-stop migrate demo serve check-deploy clean
 
 run: db migrate demo
 	@echo "CodeAhead is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
@@ -40,6 +40,18 @@ migrate: db
 
 demo: migrate
 	$(PY) manage.py load_demo
+
+# Production server: gunicorn with DEBUG off. Needs SECRET_KEY and ALLOWED_HOSTS (see README);
+# HTTPS=false to try it over plain HTTP on this machine.
+serve: migrate
+	DEBUG=false $(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=false $(VENV)/bin/gunicorn --config codeahead/gunicorn.conf.py
+
+# Django's deployment checklist against the production settings; warnings fail it.
+check-deploy: $(VENV)/.installed
+	DEBUG=false SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-codeahead.example}" \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean: db-stop
 	rm -rf $(VENV) .pg
