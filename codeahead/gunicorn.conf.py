@@ -18,3 +18,7 @@ accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "codeahead.wsgi:application"
+# gunicorn's control socket (gunicornc) sits in one per-user path, so two servers on one host
+# would collide: it is off unless WEB_CONTROL_SOCKET names a path for this server.
+control_socket = os.environ.get("WEB_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sites",
     "django.contrib.postgres",
     "django.contrib.humanize",
     "allauth",
@@ -195,6 +196,12 @@ CACHES = {
         }
     )
 }
+
+# The site's one public name. allauth keys the failed-login limit by site and email: with the
+# sites framework that is this fixed name, not whatever Host header a request sends (which would
+# let an attacker reset the limit by spelling the host differently).
+SITE_ID = 1
+SITE_DOMAIN = env_str("SITE_DOMAIN", "localhost")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -195,3 +195,15 @@ def test_client_ip_comes_from_the_trusted_proxy_hop(client, settings):
     ]
 
     assert 429 not in statuses  # eleven clients behind our proxy, one signup each
+
+
+def test_the_failed_login_limit_holds_whatever_the_host_header_says(client, verified_user):
+    for host in ["localhost", "127.0.0.1", "LOCALHOST", "localhost:8080", "127.0.0.1"]:
+        client.post(LOGIN, {"login": "coder@example.com", "password": "wrong " * 3}, HTTP_HOST=host)
+
+    response = client.post(
+        LOGIN, {"login": "coder@example.com", "password": PASSWORD}, HTTP_HOST="testserver"
+    )
+
+    assert "_auth_user_id" not in client.session
+    assert b"Too many failed login attempts" in response.content
