@@ -55,3 +55,20 @@ check-deploy: $(VENV)/.installed
 
 clean: db-stop
 	rm -rf $(VENV) .pg
+
+# Fault injection on a throwaway PostgreSQL (never .pg): two gunicorn servers sharing it, the
+# scale-out promises, a database restart while idle and one under 60 s of load at 64 connections.
+# Writes ops/results/faults.json; exits 1 when a promise fails or a request fails outside the
+# restart. FAULTS_REDIS=1 also runs the promises with REDIS_URL (installs redis-server if missing).
+.PHONY: faults
+faults: $(VENV)/.installed
+	$(PY) -m ops.faults
+
+# Load test: gunicorn with the production settings against the database codeahead_bench of the
+# project-local PostgreSQL (public code sets plus generated volume, built on first use and kept),
+# loaded by wrk from Debian's packages; prints a table and writes bench/results/latest.json.
+# BENCH_FRESH=1 rebuilds codeahead_bench; BENCH_ARGS passes options (bench/run.py --help).
+.PHONY: bench
+bench: $(VENV)/.installed
+	bin/localdb start
+	$(PY) bench/run.py $(if $(filter 1 true yes,$(BENCH_FRESH)),--fresh) $(BENCH_ARGS)

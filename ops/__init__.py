@@ -1,0 +1,1 @@
+"""Operations scripts: `make faults` (ops/faults.py) and its helpers."""
