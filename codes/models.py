@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.cache import cache as cached
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Func, Q, Value
@@ -13,6 +14,9 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from codes.markup import render_markdown
+
+# How long browse pages may show a section's code count before counting again.
+SECTION_COUNT_SECONDS = 600
 
 # Every code set's identifiers, once upper-cased and stripped of the ICD-10-CM dot, are 3 to 7
 # letters and digits. URLs and searches are checked against this before any query runs.
@@ -145,29 +149,40 @@ class SectionQuerySet(models.QuerySet["Section"]):
             return [row[0] for row in cursor.fetchall()]
 
     def with_code_counts(self) -> list["Section"]:
-        """These sections, each with `code_count`: the codes anywhere beneath it (one query for
-        the sections, one recursive query for all their counts)."""
+        """These sections, each with `code_count`: the codes anywhere beneath it.
+
+        Counting a chapter of ICD-10-CM walks tens of thousands of rows, and the numbers only
+        move when codes are imported or added, so they are kept in the shared cache for
+        SECTION_COUNT_SECONDS; one recursive query counts whatever the cache lacks.
+        """
         sections: list[Section] = list(self)
         if not sections:
             return sections
-        table = self.model._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH RECURSIVE tree AS (
-                    SELECT id, id AS root FROM {table} WHERE id = ANY(%s)
-                    UNION ALL
-                    SELECT s.id, tree.root FROM {table} s JOIN tree ON s.parent_id = tree.id
+        keys = {section.pk: f"codes:section-count:{section.pk}" for section in sections}
+        found = cached.get_many(list(keys.values()))
+        counts = {pk: found[key] for pk, key in keys.items() if key in found}
+        missing = [pk for pk in keys if pk not in counts]
+        if missing:
+            table = self.model._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    WITH RECURSIVE tree AS (
+                        SELECT id, id AS root FROM {table} WHERE id = ANY(%s)
+                        UNION ALL
+                        SELECT s.id, tree.root FROM {table} s JOIN tree ON s.parent_id = tree.id
+                    )
+                    SELECT tree.root, count(c.id)
+                    FROM tree JOIN codes_code c ON c.section_id = tree.id
+                    GROUP BY tree.root
+                    """,  # noqa: S608 - table names are ours, ids are parameters
+                    [missing],
                 )
-                SELECT tree.root, count(c.id)
-                FROM tree JOIN codes_code c ON c.section_id = tree.id
-                GROUP BY tree.root
-                """,  # noqa: S608 - table names are ours, ids are parameters
-                [[section.pk for section in sections]],
-            )
-            counts = dict(cursor.fetchall())
+                fresh = dict.fromkeys(missing, 0) | dict(cursor.fetchall())
+            cached.set_many({keys[pk]: n for pk, n in fresh.items()}, SECTION_COUNT_SECONDS)
+            counts |= fresh
         for section in sections:
-            section.code_count = counts.get(section.pk, 0)  # type: ignore[attr-defined]
+            section.code_count = counts[section.pk]  # type: ignore[attr-defined]
         return sections
 
 

@@ -215,14 +215,16 @@ def test_query_counts_are_pinned(client, django_assert_num_queries):
 
 
 def test_browse_pages_have_counts_and_pinned_queries(client, django_assert_num_queries):
+    for path in ("/codes/icd10cm/", "/codes/cpt/sections/cpt-medicine/"):
+        client.get(path)  # counts are computed once, then served from the shared cache
     # code sets with counts
     with django_assert_num_queries(1):
         assert client.get("/codes/").status_code == 200
-    # code set; top sections; their subtree counts; codes without a section
+    # code set; top sections; their cached counts; codes without a section
     with django_assert_num_queries(4):
         html = client.get("/codes/icd10cm/").content.decode()
     assert "Endocrine, nutritional and metabolic diseases" in html
-    # section; children; their subtree counts; code count (none: no page query); ancestors
+    # section; children; their cached counts; code count (none: no page query); ancestors
     with django_assert_num_queries(5):
         html = client.get("/codes/cpt/sections/cpt-medicine/").content.decode()
     assert re.search(r"Cardiovascular</span> <span class=\"count\">6 codes", html)
@@ -230,3 +232,15 @@ def test_browse_pages_have_counts_and_pinned_queries(client, django_assert_num_q
     with django_assert_num_queries(5):
         html = client.get("/codes/cpt/sections/cpt-echocardiography/").content.decode()
     assert 'href="/codes/cpt/93306/"' in html
+
+
+def test_section_counts_are_counted_once_then_cached(client, django_assert_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    first = client.get("/codes/cpt/").content.decode()
+    with django_assert_num_queries(4):
+        second = client.get("/codes/cpt/").content.decode()
+
+    assert first == second
+    assert re.search(r"Medicine</span> <span class=\"count\">6 codes", second)
