@@ -1,0 +1,229 @@
+"""The benchmark database `codeahead_bench`: the public-domain code sets plus generated volume.
+
+Built once and reused: `prepare()` migrates (cheap when nothing is new), imports a code set only
+when its codes are missing, and generates the volume only when the marker table `bench_volume`
+says it has not been made. `fresh=True` drops the database and builds everything again.
+
+The volume is made by SQL (generate_series), not the ORM, in about half a minute:
+users with verified addresses, sessions, and meters with their views spread over real codes in
+the current and three past periods, so that the meter tables hold over a million rows.
+"""
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "codeahead_bench"
+HCPCS_FILE = Path("/work/shared/data/hcpcs_level2_2020.csv")
+# Bump when the generated volume changes shape: the next run regenerates it.
+VOLUME_VERSION = 1
+
+USERS = 10_000  # a fifth premium (40-119 code pages a period), the rest free (1-6)
+GUESTS = 150_000  # one view each, over four periods, and a session each
+NETWORKS = 10_000  # daily network meters of the last 30 days, 1-3 views each
+PERIODS = 4  # the current calendar month and the three before it
+
+# A code set is imported unless it already holds this many codes.
+CODE_SETS: dict[str, tuple[int, list[str]]] = {
+    "icd10cm": (70_000, ["icd10cm"]),
+    "icd10pcs": (78_000, ["icd10pcs"]),
+    "hcpcs": (6_500, ["hcpcs", str(HCPCS_FILE)]),
+}
+
+Say = Callable[[str], None]
+
+
+def connect(dsn: str, dbname: str) -> psycopg.Connection[Any]:
+    """`dsn`: a libpq connection string without the database name."""
+    return psycopg.connect(dsn, dbname=dbname, autocommit=True)
+
+
+def create_database(dsn: str, *, fresh: bool, say: Say) -> None:
+    """Create the benchmark database if missing; with `fresh`, drop it first (only ours)."""
+    with connect(dsn, "postgres") as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [NAME]).fetchone()
+        if exists and fresh:
+            say(f"dropping database {NAME} (BENCH_FRESH)")
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(NAME)))
+            exists = None
+        if not exists:
+            say(f"creating database {NAME}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(NAME)))
+
+
+def manage(env: Mapping[str, str], *args: str) -> None:
+    """Run a management command against the benchmark database; its output is shown."""
+    command = [sys.executable, str(ROOT / "manage.py"), *args]
+    subprocess.run(command, cwd=ROOT, env=dict(env), check=True)  # noqa: S603 - our own command
+
+
+def code_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT s.slug, count(c.id) FROM codes_codeset s "
+        "LEFT JOIN codes_code c ON c.code_set_id = s.id GROUP BY s.slug"
+    ).fetchall()
+    return {slug: count for slug, count in rows}
+
+
+def import_missing_sets(dsn: str, env: Mapping[str, str], say: Say) -> list[str]:
+    """Import each public-domain set that is not complete yet (a set is imported in one
+    transaction, and the import refreshes the spelling-correction words). Returns the sets still
+    missing: an import that failed is reported and the benchmark goes on with what is there."""
+    with connect(dsn, NAME) as conn:
+        counts = code_counts(conn)
+    missing: list[str] = []
+    for slug, (expected, args) in CODE_SETS.items():
+        if counts.get(slug, 0) >= expected:
+            continue
+        say(f"importing {slug} (manage.py import_codes {' '.join(args)})")
+        started = time.monotonic()
+        try:
+            manage(env, "import_codes", *args)
+        except subprocess.CalledProcessError:
+            say(f"WARNING: importing {slug} failed; the benchmark goes on without it")
+            missing.append(slug)
+            continue
+        say(f"imported {slug} in {time.monotonic() - started:.0f} s")
+    return missing
+
+
+MARKER_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_volume (
+    version integer PRIMARY KEY,
+    made_at timestamptz NOT NULL DEFAULT now(),
+    users integer NOT NULL,
+    meters integer NOT NULL,
+    views integer NOT NULL
+)
+"""
+
+# One transaction. %(name)s are parameters; account, guest and network keys are hashes of a
+# counter, shaped like the real ones (64 hex digits, or a uuid4 hex for guests).
+VOLUME_SQL = [
+    # Codes numbered 0..n-1, to pick "the k-th code" by a join (an array subscript would
+    # detoast the whole array for every row).
+    """
+    CREATE TEMP TABLE bench_codes ON COMMIT DROP AS
+    SELECT (row_number() OVER (ORDER BY id) - 1)::integer AS n, id FROM codes_code
+    """,
+    "ALTER TABLE bench_codes ADD PRIMARY KEY (n)",
+    "ANALYZE bench_codes",
+    """
+    INSERT INTO accounts_user (password, last_login, is_superuser, first_name, last_name,
+                               is_staff, is_active, date_joined, email, plan_ends_on, plan_id)
+    SELECT %(password)s, now() - make_interval(days => mod(n, 60)), false, '', '', false, true,
+           now() - make_interval(days => mod(n, 700)), 'bench-' || n || '@bench.codeahead.invalid',
+           CASE WHEN mod(n, 5) = 0 THEN current_date + 30 END,
+           CASE WHEN mod(n, 5) = 0 THEN premium.id ELSE free.id END
+    FROM generate_series(1, %(users)s) AS n,
+         (SELECT id FROM accounts_plan WHERE slug = 'premium') AS premium,
+         (SELECT id FROM accounts_plan WHERE slug = 'free') AS free
+    """,
+    """
+    INSERT INTO account_emailaddress (email, verified, "primary", user_id)
+    SELECT email, true, true, id FROM accounts_user
+    WHERE email LIKE 'bench-%%@bench.codeahead.invalid'
+    """,
+    """
+    INSERT INTO django_session (session_key, session_data, expire_date)
+    SELECT md5('bench-session-' || n), 'e30:bench', now() + make_interval(days => mod(n, 14))
+    FROM generate_series(1, %(guests)s) AS n
+    """,
+    """
+    WITH periods AS (
+        SELECT p, (date_trunc('month', current_date) - make_interval(months => p))::date AS start
+        FROM generate_series(0, %(periods)s - 1) AS p
+    ), meters AS (
+        INSERT INTO metering_meter (scope, key, period_start, used, allowance, touched_at)
+        SELECT 'account', encode(sha256(convert_to('bench-account-' || n, 'UTF8')), 'hex'),
+               periods.start,
+               CASE WHEN mod(n, 5) = 0 THEN 40 + mod(n * 7 + p, 80) ELSE 1 + mod(n + p, 6) END,
+               CASE WHEN mod(n, 5) = 0 THEN NULL ELSE 6 END,
+               periods.start + make_interval(days => mod(n, 28))
+        FROM generate_series(1, %(users)s) AS n CROSS JOIN periods
+        UNION ALL
+        SELECT 'guest', md5('bench-guest-' || n), periods.start, 1, 1,
+               periods.start + make_interval(days => mod(n, 28))
+        FROM generate_series(1, %(guests)s) AS n JOIN periods ON periods.p = mod(n, %(periods)s)
+        UNION ALL
+        SELECT 'network', encode(sha256(convert_to('bench-network-' || n, 'UTF8')), 'hex'),
+               current_date - 1 - mod(n, 30), 1 + mod(n, 3), 3,
+               (current_date - 1 - mod(n, 30)) + interval '18 hours'
+        FROM generate_series(1, %(networks)s) AS n
+        RETURNING id, used, period_start
+    )
+    -- Distinct codes per meter: k * 104729 (a prime) never repeats modulo the code count.
+    INSERT INTO metering_meterview (meter_id, code_id, viewed_at)
+    SELECT meters.id, codes.id, meters.period_start + make_interval(mins => 480 + k)
+    FROM meters CROSS JOIN LATERAL generate_series(1, meters.used) AS k
+    JOIN bench_codes AS codes
+      ON codes.n = mod(meters.id * 7919 + k * 104729, (SELECT count(*) FROM bench_codes))
+    """,
+    """
+    INSERT INTO bench_volume (version, users, meters, views)
+    SELECT %(version)s,
+           (SELECT count(*) FROM accounts_user),
+           (SELECT count(*) FROM metering_meter),
+           (SELECT count(*) FROM metering_meterview)
+    """,
+]
+
+
+def volume_made(conn: psycopg.Connection[Any]) -> bool:
+    conn.execute(MARKER_TABLE)
+    row = conn.execute("SELECT 1 FROM bench_volume WHERE version = %s", [VOLUME_VERSION])
+    return row.fetchone() is not None
+
+
+def make_volume(dsn: str, *, password_hash: str, say: Say) -> None:
+    """Generate users, sessions, meters and views unless this version of them is there."""
+    with connect(dsn, NAME) as conn:
+        if volume_made(conn):
+            return
+        if conn.execute("SELECT 1 FROM bench_volume").fetchone():
+            raise SystemExit(
+                f"The generated volume in {NAME} is of an older version: run make bench "
+                "BENCH_FRESH=1 to rebuild the benchmark database."
+            )
+        say(f"generating volume: {USERS:,} users, {GUESTS:,} guests, {NETWORKS:,} networks")
+        started = time.monotonic()
+        params = {
+            "password": password_hash,
+            "users": USERS,
+            "guests": GUESTS,
+            "networks": NETWORKS,
+            "periods": PERIODS,
+            "version": VOLUME_VERSION,
+        }
+        with conn.transaction():
+            for statement in VOLUME_SQL:
+                conn.execute(statement, params)  # type: ignore[call-overload]
+        conn.execute("VACUUM ANALYZE")
+        say(f"generated the volume in {time.monotonic() - started:.0f} s")
+
+
+def describe(dsn: str) -> dict[str, Any]:
+    """Row counts of the benchmark database, for the report."""
+    with connect(dsn, NAME) as conn:
+        tables = {
+            "users": "accounts_user",
+            "meters": "metering_meter",
+            "meter_views": "metering_meterview",
+            "sessions": "django_session",
+        }
+        counts: dict[str, Any] = {
+            name: conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            ).fetchone()[0]  # type: ignore[index]
+            for name, table in tables.items()
+        }
+        counts["meter_rows"] = counts["meters"] + counts["meter_views"]
+        counts["codes"] = code_counts(conn)
+        return counts

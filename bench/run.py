@@ -1,0 +1,769 @@
+"""`make bench`: CodeAhead under gunicorn with production settings, loaded by wrk.
+
+1. Installs wrk (Debian's package) when it is missing.
+2. Prepares the database `codeahead_bench` (bench/dataset.py): migrations, demo data, the
+   public-domain code sets and generated volume; reused by the next run.
+3. Times the real search query against a naive `icontains` scan, in this process.
+4. Starts gunicorn with the project's settings (codeahead/gunicorn.conf.py, DEBUG off, collected
+   static files) on a free port of 127.0.0.1, as if behind one TLS-terminating proxy (every
+   request carries X-Forwarded-Proto and X-Forwarded-For), loads each scenario with wrk after a
+   short warm-up, and always stops the server again.
+5. Prints a table and writes bench/results/latest.json.
+
+Every request goes to 127.0.0.1 only, and every wrk run is bounded in time.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from psycopg.conninfo import make_conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import dataset  # noqa: E402 - bench/dataset.py: this script's folder is on sys.path
+
+BENCH = ROOT / "bench"
+WRK_SCRIPTS = BENCH / "wrk"
+RESULTS = BENCH / "results"
+PG_SOCKET_DIR = ROOT / ".pg" / "run"
+PG_PORT = 54329
+PG_USER = "codeahead"
+
+# The signed-in viewer of the revisit scenario: a verified free account, made on first use.
+REVISIT_EMAIL = "bench-revisit@bench.codeahead.invalid"
+REVISIT_PATH = "/codes/cpt/0439T/"
+FLOOR_PATH = "/robots.txt"
+STATIC_NAME = "css/site.css"
+KEYWORD_QUERIES = [
+    "diabetes type 2",
+    "fracture of femur",
+    "chronic kidney disease",
+    "htn",
+    "knee replacement",
+    "astma",
+    "wheelchair",
+    "echocardiography",
+]
+EXACT_CODE_PATH = "/search/?q=e119"
+BROWSE_SET_PATH = "/codes/icd10cm/"
+# The chapter holding this code is the section page of the browse scenario.
+BROWSE_SECTION_OF = ("icd10cm", "E11.9")
+GUEST_CODES = 200  # code pages the guest scenario spreads over
+
+# The in-process search comparison: realistic queries, each timed REPETITIONS times.
+COMPARE_QUERIES = [
+    "diabetes type 2",
+    "type 2 diabetes with hyperglycemia",
+    "fracture of femur",
+    "hip fracture",
+    "chronic kidney disease",
+    "hypertension",
+    "heart failure",
+    "asthma",
+    "pneumonia",
+    "breast cancer",
+    "migraine",
+    "major depressive disorder",
+    "urinary tract infection",
+    "sepsis",
+    "knee replacement",
+    "colonoscopy",
+    "ambulance",
+    "wheelchair",
+    "insulin",
+    "glucose monitor",
+    "bypass coronary artery",
+    "echocardiography",
+]
+REPETITIONS = 5
+
+TARGETS = [
+    # (key in the results, wanted value, what it means)
+    ("guest_first_view_ratio", 0.25, "guest first view >= 0.25 x floor"),
+    ("revisit_ratio", 0.35, "revisit >= 0.35 x floor"),
+    ("search_speedup_p50", 30.0, "search >= 30 x faster than the naive scan (p50)"),
+]
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+# wrk
+
+
+def ensure_wrk() -> str:
+    """Path of wrk, installing Debian's package the way a reader of the README would."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        raise SystemExit("bench: wrk is missing: install it with 'apt-get install wrk'.")
+    say("wrk is missing: apt-get install -y wrk")
+    install = [apt, "install", "-y", "-q", "wrk"]
+    if subprocess.run(install, check=False).returncode != 0:  # noqa: S603 - fixed command
+        say("apt-get update, then apt-get install -y wrk again")
+        subprocess.run([apt, "update", "-q"], check=True)  # noqa: S603 - fixed command
+        subprocess.run(install, check=True)  # noqa: S603 - fixed command
+    found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("bench: wrk is still missing after apt-get install wrk.")
+    return found
+
+
+@dataclass
+class Target:
+    target: str
+    key: str
+    wanted: float
+    value: float | None
+    met: bool | None
+
+
+@dataclass
+class Scenario:
+    name: str
+    label: str
+    script: str  # a file in bench/wrk
+    paths: list[str]
+    cookie: str = ""
+    status: int = 200  # what the first path answers; checked once before the load
+
+
+@dataclass
+class Measured:
+    name: str
+    label: str
+    path: str
+    paths: int
+    requests: int
+    rps: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    error_detail: dict[str, int]
+    ratio_to_floor: float = 0.0
+    cpu_busy_before: float = 0.0  # share of the CPUs other processes used just before
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadConfig:
+    threads: int
+    connections: int
+    duration: int  # seconds per scenario
+    warmup: int  # seconds before each, not counted
+
+
+def run_wrk(
+    wrk: str, url: str, config: LoadConfig, script: Path, args: list[str], seconds: int
+) -> dict[str, Any]:
+    command = [
+        wrk,
+        f"-t{config.threads}",
+        f"-c{config.connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+        "--",
+        *args,
+    ]
+    done = subprocess.run(  # noqa: S603 - wrk with our own arguments
+        command, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("BENCH_RESULT "))
+            return result
+    raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+
+
+def wrk_args(scenario: Scenario, paths_file: Path) -> list[str]:
+    if scenario.script == "guest.lua":
+        # A fresh stretch of network fingerprints each time: the network allowance is daily.
+        return [str(paths_file), str(secrets.randbelow(65536 * 48))]
+    return [str(paths_file), scenario.cookie]
+
+
+def measure(
+    wrk: str, base_url: str, config: LoadConfig, scenario: Scenario, workdir: Path
+) -> Measured:
+    paths_file = workdir / f"{scenario.name}.paths"
+    paths_file.write_text("\n".join(scenario.paths) + "\n")
+    script = WRK_SCRIPTS / scenario.script
+    if config.warmup:
+        run_wrk(wrk, base_url, config, script, wrk_args(scenario, paths_file), config.warmup)
+    raw = run_wrk(wrk, base_url, config, script, wrk_args(scenario, paths_file), config.duration)
+    seconds = raw["duration_us"] / 1e6
+    errors = raw["errors"]
+    return Measured(
+        name=scenario.name,
+        label=scenario.label,
+        path=scenario.paths[0]
+        + (f" (+{len(scenario.paths) - 1} more)" if len(scenario.paths) > 1 else ""),
+        paths=len(scenario.paths),
+        requests=raw["requests"],
+        rps=round(raw["requests"] / seconds, 1) if seconds else 0.0,
+        p50_ms=raw["p50_us"] / 1000,
+        p90_ms=raw["p90_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        max_ms=raw["max_us"] / 1000,
+        errors=sum(errors.values()),
+        error_detail=errors,
+    )
+
+
+def cpu_busy(seconds: float) -> float:
+    """Share of all CPUs busy over `seconds` (from /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, all
+
+    idle, total = sample()
+    time.sleep(seconds)
+    idle2, total2 = sample()
+    return 1 - (idle2 - idle) / max(1, total2 - total)
+
+
+class Quiet:
+    """Waits until other processes leave the CPUs mostly idle before a scenario: developers
+    share this machine, and a test running beside the benchmark halves its figures. The waiting
+    is bounded (`budget` seconds for the whole run); what was seen is reported."""
+
+    BUSY = 0.15
+
+    def __init__(self, budget: float) -> None:
+        self.left = budget
+
+    def wait(self) -> float:
+        busy = cpu_busy(0.5)
+        if busy > self.BUSY and self.left > 0:
+            say(f"CPUs {busy:.0%} busy with other work: waiting (at most {self.left:.0f} s)")
+        while busy > self.BUSY and self.left > 0:
+            started = time.monotonic()
+            busy = cpu_busy(2)
+            self.left -= time.monotonic() - started
+        return busy
+
+
+# The server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def fetch(base: str, path: str, cookie: str = "", timeout: float = 10) -> tuple[int, str]:
+    """GET `path` as the TLS proxy in front of the site would pass it on; no redirects followed."""
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "2001:db8::1"}
+    if cookie:
+        headers["Cookie"] = cookie
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        connection.close()
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
+    """Serve the site on a free port of 127.0.0.1; yields the base URL. Always stops it."""
+    port = free_port()
+    # The project's own gunicorn settings (those of `make serve`), on our port and worker count.
+    env = env | {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--config=codeahead/gunicorn.conf.py",
+        "--no-control-socket",
+    ]
+    say(f"starting gunicorn: {workers} sync workers on 127.0.0.1:{port} (log: {log})")
+    with log.open("ab") as output:
+        server = subprocess.Popen(  # noqa: S603 - gunicorn of this venv
+            command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({server.returncode}); see {log}")
+            try:
+                if fetch(base, FLOOR_PATH, timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        if server.poll() is None:
+            server.terminate()  # gunicorn's graceful stop
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)  # its own session: only its workers
+                server.wait()
+        say("gunicorn stopped")
+
+
+def stop_on_sigterm() -> None:
+    """`kill` of this script stops gunicorn too: SIGTERM unwinds like Ctrl-C."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(f"bench: stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+# Django in this process (the search comparison, the revisit session, the scenario URLs)
+
+
+# Settings a developer's shell may hold that would make the benchmark measure something else.
+APP_VARIABLES = {
+    "DJANGO_SETTINGS_MODULE",
+    "REDIS_URL",
+    "DB_CONN_MAX_AGE",
+    "DB_STATEMENT_TIMEOUT_MS",
+    "HTTPS",
+    "SECURE_SSL_REDIRECT",
+    "METER_PERIOD",
+    "METER_NETWORK_DAILY",
+    "LOG_LEVEL",
+    "REQUEST_LOG_LEVEL",
+    "WEB_CONCURRENCY",
+    "WEB_TIMEOUT",
+    "WEB_MAX_REQUESTS",
+    "BIND",
+}
+
+
+def django_env(secret_key: str) -> dict[str, str]:
+    host = urllib.parse.quote(str(PG_SOCKET_DIR), safe="")
+    env = {key: value for key, value in os.environ.items() if key not in APP_VARIABLES}
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secret_key,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=f"postgres://{PG_USER}@{host}:{PG_PORT}/{dataset.NAME}",
+        # Behind one proxy that terminates TLS: the client is X-Forwarded-For's last address
+        # and X-Forwarded-Proto says https (every request of the benchmark carries both).
+        TRUSTED_PROXY_COUNT="1",
+        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+        DJANGO_SETTINGS_MODULE="codeahead.settings",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(secrets.token_urlsafe(16))
+
+
+def close_db() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+@dataclass
+class Urls:
+    guest_codes: list[str]
+    static: str
+    section: str
+    revisit_cookie: str
+
+
+def prepare_urls() -> Urls:
+    """The paths the scenarios request, and a signed-in session for the revisit."""
+    from allauth.account.models import EmailAddress
+    from django.db.models import TextField
+    from django.db.models.functions import MD5, Cast
+    from django.templatetags.static import static
+    from django.test import Client
+
+    from accounts.models import Plan, User
+    from codes.models import Code, Section
+
+    sampled = (
+        Code.objects.select_related("code_set")
+        .only("identifier", "code_set__slug")
+        .order_by(MD5(Cast("id", TextField())))[: GUEST_CODES - 40]
+    )
+    demo = Code.objects.filter(is_sample=True).select_related("code_set").order_by("identifier")
+    guest_codes = [code.get_absolute_url() for code in [*demo[:40], *sampled]]
+
+    slug, identifier = BROWSE_SECTION_OF
+    code = Code.objects.select_related("code_set", "section").get(
+        code_set__slug=slug, identifier=identifier
+    )
+    assert code.section is not None
+    chapter = Section.objects.ancestors_of(code.section, code.code_set)[0]
+
+    user = User.objects.filter(email=REVISIT_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(REVISIT_EMAIL, plan=Plan.objects.get(slug=Plan.FREE))
+        EmailAddress.objects.create(user=user, email=REVISIT_EMAIL, verified=True, primary=True)
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    from django.conf import settings
+
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return Urls(
+        guest_codes=guest_codes,
+        static=static(STATIC_NAME),
+        section=chapter.get_absolute_url(),
+        revisit_cookie=cookie,
+    )
+
+
+def meter_counts() -> dict[str, int]:
+    from django.db.models import Count
+
+    from metering.models import Meter, MeterView
+
+    counts = dict(Meter.objects.values_list("scope").annotate(n=Count("id")).order_by())
+    counts["views"] = MeterView.objects.count()
+    return counts
+
+
+def revisit_meter_used() -> int | None:
+    from metering.meter import account_key, period_start, today_utc
+    from metering.models import Meter
+
+    meter = Meter.objects.filter(
+        scope="account", key=account_key(REVISIT_EMAIL), period_start=period_start(today_utc())
+    ).first()
+    return meter.used if meter else None
+
+
+# The search comparison
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def compare_search() -> dict[str, Any]:
+    """Time the page's search (count + first page, as the search page runs it) against a naive
+    scan (every word in the title or our description, `icontains`) over the same rows."""
+    from functools import reduce
+    from operator import and_
+
+    from django.core.paginator import Paginator
+    from django.db.models import Q
+
+    from codes.models import Code
+    from codes.search import hits, search
+    from codes.views import RESULTS_PER_PAGE
+
+    def real(query: str) -> int:
+        result = search(query)
+        if result.queryset is None:
+            return 0
+        page = Paginator(result.queryset, RESULTS_PER_PAGE).get_page(1)
+        hits(list(page.object_list))
+        return page.paginator.count
+
+    def naive(query: str) -> int:
+        words = query.split()
+        condition = reduce(
+            and_, (Q(title__icontains=w) | Q(plain_description__icontains=w) for w in words)
+        )
+        codes = (
+            Code.objects.filter(condition)
+            .select_related("code_set")
+            .only("identifier", "title", "status", "code_set__slug", "code_set__name")
+            .order_by("identifier")
+        )
+        page = Paginator(codes, RESULTS_PER_PAGE).get_page(1)
+        list(page.object_list)
+        return page.paginator.count
+
+    def timed(function: Callable[[str], int], query: str) -> tuple[float, int]:
+        started = time.perf_counter()
+        found = function(query)
+        return (time.perf_counter() - started) * 1000, found
+
+    real_ms: list[float] = []
+    naive_ms: list[float] = []
+    per_query: dict[str, dict[str, float]] = {}
+    for query in COMPARE_QUERIES:
+        real(query), naive(query)  # warm the caches: both read hot pages
+        mine: list[float] = []
+        theirs: list[float] = []
+        for _ in range(REPETITIONS):
+            ms, found = timed(real, query)
+            mine.append(ms)
+            ms, naive_found = timed(naive, query)
+            theirs.append(ms)
+        real_ms += mine
+        naive_ms += theirs
+        per_query[query] = {
+            "real_ms": round(statistics.median(mine), 2),
+            "naive_ms": round(statistics.median(theirs), 2),
+            "real_results": found,
+            "naive_results": naive_found,
+        }
+    search_p50 = percentile(real_ms, 50)
+    naive_p50 = percentile(naive_ms, 50)
+    return {
+        "search_p50_ms": round(search_p50, 2),
+        "search_p95_ms": round(percentile(real_ms, 95), 2),
+        "naive_search_p50_ms": round(naive_p50, 2),
+        "naive_search_p95_ms": round(percentile(naive_ms, 95), 2),
+        "search_speedup_p50": round(naive_p50 / search_p50, 1),
+        "search_queries": len(COMPARE_QUERIES),
+        "search_repetitions": REPETITIONS,
+        "search_per_query": per_query,
+    }
+
+
+# Reporting
+
+
+def git(*args: str) -> str:
+    done = subprocess.run(  # noqa: S603 - read-only git queries
+        ["git", *args],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip()
+
+
+def table(results: list[Measured]) -> str:
+    lines = [
+        f"{'scenario':<22}{'path':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}{'x floor':>9}"
+    ]
+    lines.append("-" * len(lines[0]))
+    for row in results:
+        path = row.path if len(row.path) <= 42 else row.path[:41] + "…"
+        lines.append(
+            f"{row.label:<22}{path:<44}{row.rps:>9.1f}{row.p50_ms:>9.1f}{row.p99_ms:>9.1f}"
+            f"{row.errors:>8}{row.ratio_to_floor:>9.2f}"
+        )
+        lines.extend(f"{'':<22}{note}" for note in row.notes)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fresh", action="store_true", help="rebuild codeahead_bench first")
+    # 2 x cores, the default of codeahead/gunicorn.conf.py: on two cores 2, 3 and 4 sync workers
+    # serve code pages equally fast (CPU-bound), 6 is slower, and 4 gives the best floor.
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn sync workers"
+    )
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--duration", type=int, default=12, help="seconds per scenario")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per scenario")
+    parser.add_argument("--only", nargs="*", help="run only these scenarios (floor always runs)")
+    parser.add_argument("--no-search-compare", action="store_true")
+    parser.add_argument(
+        "--quiet-wait", type=int, default=120, help="seconds in all to wait for an idle machine"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    options = parser.parse_args()
+    started = time.monotonic()
+    phases: dict[str, float] = {}
+    stop_on_sigterm()
+
+    wrk = ensure_wrk()
+    env = django_env(secret_key=secrets.token_urlsafe(50))
+    dsn = make_conninfo(host=str(PG_SOCKET_DIR), port=PG_PORT, user=PG_USER)
+
+    say(f"preparing database {dataset.NAME}")
+    dataset.create_database(dsn, fresh=options.fresh, say=say)
+    dataset.manage(env, "migrate", "--noinput", "--verbosity=0")
+    dataset.manage(env, "createcachetable")
+    dataset.manage(env, "load_demo")
+    missing = dataset.import_missing_sets(dsn, env, say)
+    setup_django(env)
+    dataset.make_volume(dsn, password_hash=password_hash(), say=say)
+    data = dataset.describe(dsn)
+    say(
+        f"{data['users']:,} users, {data['meter_rows']:,} meter rows "
+        f"({data['meters']:,} meters, {data['meter_views']:,} views), codes {data['codes']}"
+    )
+    dataset.manage(env, "collectstatic", "--noinput", "--verbosity=0")
+    phases["prepare_s"] = time.monotonic() - started
+
+    urls = prepare_urls()
+    search_figures: dict[str, Any] = {}
+    if not options.no_search_compare:
+        say(f"timing search: {len(COMPARE_QUERIES)} queries x {REPETITIONS}, real and naive")
+        mark = time.monotonic()
+        search_figures = compare_search()
+        phases["search_compare_s"] = time.monotonic() - mark
+    close_db()
+
+    scenarios = [
+        Scenario("floor", "floor (robots.txt)", "paths.lua", [FLOOR_PATH]),
+        Scenario("static", "static file", "paths.lua", [urls.static]),
+        Scenario("guest_first_view", "guest first view", "guest.lua", urls.guest_codes),
+        Scenario("revisit", "signed-in revisit", "paths.lua", [REVISIT_PATH], urls.revisit_cookie),
+        Scenario(
+            "search",
+            "keyword search",
+            "paths.lua",
+            [f"/search/?{urllib.parse.urlencode({'q': q})}" for q in KEYWORD_QUERIES],
+        ),
+        Scenario("exact_search", "exact-code search", "paths.lua", [EXACT_CODE_PATH], status=302),
+        Scenario("browse", "browse code set", "paths.lua", [BROWSE_SET_PATH]),
+        Scenario("browse_section", "browse chapter", "paths.lua", [urls.section]),
+    ]
+    if options.only:
+        scenarios = [s for s in scenarios if s.name == "floor" or s.name in options.only]
+    config = LoadConfig(options.threads, options.connections, options.duration, options.warmup)
+    results: list[Measured] = []
+    workdir = Path(tempfile.mkdtemp(prefix="codeahead-bench-"))
+    log = workdir / "gunicorn.log"
+    mark = time.monotonic()
+    quiet = Quiet(options.quiet_wait)
+    with gunicorn(env, options.workers, log) as base:
+        status, body = fetch(base, REVISIT_PATH, cookie=urls.revisit_cookie)
+        if status != 200 or 'id="official-heading"' not in body:
+            raise RuntimeError(f"the signed-in user does not see {REVISIT_PATH} unlocked")
+        used_before = revisit_meter_used()
+        for scenario in scenarios:
+            status, _ = fetch(base, scenario.paths[0], cookie=scenario.cookie)
+            if status != scenario.status:
+                raise RuntimeError(f"{scenario.paths[0]} answers {status}, not {scenario.status}")
+            busy = quiet.wait()
+            say(f"loading {scenario.name}: {config.warmup} s warm-up, {config.duration} s")
+            before = meter_counts() if scenario.name == "guest_first_view" else {}
+            row = measure(wrk, base, config, scenario, workdir)
+            row.cpu_busy_before = round(busy, 2)
+            if busy > Quiet.BUSY:
+                row.notes.append(f"other processes kept the CPUs {busy:.0%} busy before it")
+            if before:
+                after = meter_counts()
+                row.notes.append(
+                    f"wrote {after.get('guest', 0) - before.get('guest', 0):,} guest meters and "
+                    f"{after['views'] - before['views']:,} views (warm-up included)"
+                )
+            if scenario.name == "revisit" and revisit_meter_used() != used_before:
+                row.notes.append("WARNING: the revisits used views")
+            results.append(row)
+        close_db()
+    phases["load_s"] = time.monotonic() - mark
+    errors_logged = log.read_text().count("Traceback") if log.exists() else 0
+
+    floor = results[0].rps
+    for row in results:
+        row.ratio_to_floor = row.rps / floor if floor else 0.0
+    by_name = {row.name: row for row in results}
+    figures: dict[str, Any] = {f"{row.name}_rps": round(row.rps, 1) for row in results}
+    for name in ("guest_first_view", "revisit", "search"):
+        if name in by_name:
+            figures[f"{name}_ratio"] = round(by_name[name].ratio_to_floor, 3)
+    figures.update({k: v for k, v in search_figures.items() if k != "search_per_query"})
+    targets = []
+    for key, wanted, text in TARGETS:
+        value = figures.get(key)
+        targets.append(Target(text, key, wanted, value, None if value is None else value >= wanted))
+    phases["total_s"] = time.monotonic() - started
+
+    print()
+    print(table(results))
+    if search_figures:
+        s = search_figures
+        print(
+            f"\nsearch query, in process ({s['search_queries']} queries x "
+            f"{s['search_repetitions']}; count + first page):\n"
+            f"  real search   p50 {s['search_p50_ms']:8.2f} ms   p95 {s['search_p95_ms']:8.2f} ms\n"
+            f"  naive scan    p50 {s['naive_search_p50_ms']:8.2f} ms   "
+            f"p95 {s['naive_search_p95_ms']:8.2f} ms\n"
+            f"  speed-up (p50) {s['search_speedup_p50']:.1f} x"
+        )
+    print("\ntargets (reported, not asserted):")
+    for target in targets:
+        verdict = {True: "met", False: "NOT met", None: "not measured"}[target.met]
+        print(f"  {target.target:<50} {target.value!s:>8}  {verdict}")
+    if missing:
+        print(f"\nWARNING: code sets missing from the benchmark database: {', '.join(missing)}")
+    if errors_logged:
+        print(f"\nWARNING: {errors_logged} tracebacks in the gunicorn log {log}")
+    print(
+        f"\n{os.cpu_count()} CPUs, gunicorn {options.workers} sync workers, wrk "
+        f"-t{config.threads} -c{config.connections} {config.duration} s per scenario; "
+        f"{phases['total_s']:.0f} s in all"
+    )
+
+    report = {
+        **figures,
+        "targets": [asdict(target) for target in targets],
+        "scenarios": {row.name: asdict(row) for row in results},
+        "search_per_query": search_figures.get("search_per_query", {}),
+        "dataset": data,
+        "missing_code_sets": missing,
+        "server_tracebacks": errors_logged,
+        "gunicorn": {"workers": options.workers, "worker_class": "sync"},
+        "wrk": asdict(config),
+        "phases": {key: round(value, 1) for key, value in phases.items()},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(report, indent=2) + "\n")
+    say(f"wrote {options.output}")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
