@@ -220,7 +220,8 @@ def load_demo(*, directory: Path = DEMO_DIR, update: bool = False) -> LoadSummar
             code.primary_codes.set(
                 codes[(row["code_set"], other)][0] for other in row.get("primary_codes", [])
             )
-        refresh_search_words()
+        if summary.created or summary.updated:
+            refresh_search_words()  # the word list for spelling correction
     return summary
 
 

@@ -143,3 +143,10 @@ def test_make_run_skips_a_set_that_is_already_loaded(cms_file):
 
     assert "6705 created" in first.replace(",", "")
     assert second == "hcpcs: already loaded, skipped.\n"
+
+
+def test_the_command_offers_every_importer():
+    from codes.imports import SOURCES
+    from codes.management.commands import import_codes
+
+    assert set(import_codes.SOURCES) == set(SOURCES)

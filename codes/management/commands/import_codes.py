@@ -5,8 +5,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from codes.imports import SOURCES, ImportDataError, import_code_set
 from codes.models import Code
+
+# The importers load their packages' data when imported (simple-icd-10-cm reads its whole
+# tabular list), so they are imported only once there is work to do.
+SOURCES = ("cpt", "hcpcs", "icd10cm", "icd10pcs")
 
 
 class Command(BaseCommand):
@@ -37,6 +40,8 @@ class Command(BaseCommand):
         if options["if_not_loaded"] and loaded.exists():
             self.stdout.write(f"{options['code_set']}: already loaded, skipped.")
             return
+        from codes.imports import ImportDataError, import_code_set
+
         try:
             summary = import_code_set(
                 code_set=options["code_set"],
