@@ -3,6 +3,7 @@
 from urllib.parse import quote
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,3 +48,51 @@ def test_any_search_parameters_get_results_or_a_redirect(q, page, code_set, stat
     assert response.status_code in {200, 302}
     assert suggestions.status_code == 200
     assert not MeterView.objects.exists()  # searching never uses a view
+
+
+ROW_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=40)
+
+
+@FUZZ
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.from_regex(r"[0-9]{4}[0-9FTU]", fullmatch=True), ROW_TEXT), ROW_TEXT
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    layout=st.sampled_from(["tab", "csv"]),
+)
+def test_any_import_file_is_loaded_whole_or_refused_whole(tmp_path_factory, rows, layout):
+    import csv
+    import io
+
+    from codes.imports import ImportDataError, import_code_set
+    from codes.models import Code
+
+    buffer = io.StringIO()
+    if layout == "csv":
+        writer = csv.writer(buffer)
+        writer.writerow(["code", "descriptor"])
+        writer.writerows(rows)
+    else:
+        buffer.write("".join(f"{code}\t{text}\n" for code, text in rows))
+    path = tmp_path_factory.mktemp("cpt") / f"cpt.{layout}"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    before = list(Code.objects.order_by("pk").values_list("pk", "title", "official_description"))
+
+    try:
+        with transaction.atomic():
+            import_code_set(code_set="cpt", path=path, dry_run=False, progress=None)
+            raise Rollback  # keep examples independent
+    except ImportDataError as error:
+        assert error.problems  # refused: every problem named, and nothing written
+        after = list(Code.objects.order_by("pk").values_list("pk", "title", "official_description"))
+        assert after == before
+    except Rollback:
+        pass
+
+
+class Rollback(Exception):
+    pass
