@@ -272,6 +272,10 @@ def check_rows(
         if not title:
             problems.append(f'{row.where}: code "{raw}" has no title')
             continue
+        if "\x00" in description or "\x00" in title:
+            # PostgreSQL text cannot hold NUL: refuse the row here rather than fail mid-write.
+            problems.append(f'{row.where}: code "{raw}" contains a NUL character')
+            continue
         checked.append(CheckedRow(canonical, title, description, row.section))
     return checked
 

@@ -263,3 +263,15 @@ def test_imported_words_reach_the_spelling_suggestions(tmp_path):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM codes_searchword WHERE word = 'zyglorbic'")
         assert cursor.fetchone() == (1,)
+
+
+def test_a_nul_character_is_reported_not_written(tmp_path):
+    path = tmp_path / "nul.txt"
+    path.write_text("0991T\tInvented descriptor\x00 with a NUL\n", encoding="utf-8")
+    stderr = io.StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("import_codes", "cpt", str(path), stdout=io.StringIO(), stderr=stderr)
+
+    assert 'line 1: code "0991T" contains a NUL character' in stderr.getvalue()
+    assert not Code.objects.filter(identifier="0991T").exists()
