@@ -4,8 +4,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_lists_code_sets_with_counts_and_popular_codes(client, django_assert_num_queries):
-    # 1 code sets with their counts; 2 popular codes with their sets.
-    with django_assert_num_queries(2):
+    # 1 code sets with their counts; 2 popular codes with their sets; 3 plan allowances.
+    with django_assert_num_queries(3):
         response = client.get("/")
 
     html = response.content.decode()
@@ -59,3 +59,16 @@ def test_robots_txt_lets_crawlers_read_code_pages_only_as_guests_do(
     assert response["Content-Type"] == "text/plain"
     assert "Disallow: /accounts/" in response.content.decode()
     assert "Disallow: /codes/" not in response.content.decode()
+
+
+def test_sales_copy_follows_the_plan_allowances(client):
+    from accounts.models import Plan
+
+    assert "Guests can open 1 code page a month" in client.get("/").content.decode()
+    Plan.objects.filter(slug=Plan.FREE).update(views_per_period=10)
+
+    home = client.get("/").content.decode()
+    signup = client.get("/accounts/signup/").content.decode()
+
+    assert "adds 9 more views a month" in home
+    assert "9 more code page views every month" in signup
