@@ -28,16 +28,22 @@ def test_account_page_shows_email_plan_and_links(client, verified_user):
         assert f'href="{url}"' in html
 
 
-def test_premium_plan_shows_its_end_date_and_ends(client, verified_user):
+def test_premium_plan_shows_its_end_date_and_ends(client, verified_user, time_machine):
     verified_user.plan = Plan.objects.get(slug=Plan.PREMIUM)
     verified_user.plan_ends_on = datetime.date(2026, 12, 31)
     verified_user.save()
+    # The last second of the plan's last day (UTC), then the first second after it.
+    time_machine.move_to(
+        datetime.datetime(2026, 12, 31, 23, 59, 59, tzinfo=datetime.UTC), tick=False
+    )
     client.force_login(verified_user)
 
     html = client.get("/accounts/").content.decode()
 
     assert "<dd>Premium</dd>" in html
     assert "December 31, 2026" in html
+    time_machine.move_to(datetime.datetime(2027, 1, 1, 0, 0, 0, tzinfo=datetime.UTC), tick=False)
+    assert "<dd>Free</dd>" in client.get("/accounts/").content.decode()
     assert verified_user.current_plan(datetime.date(2026, 12, 31)).slug == Plan.PREMIUM
     assert verified_user.current_plan(datetime.date(2027, 1, 1)).slug == Plan.FREE
 

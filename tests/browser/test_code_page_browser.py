@@ -1,3 +1,4 @@
+import datetime
 import re
 
 import pytest
@@ -8,7 +9,10 @@ from tests.codes.test_code_page import DEFAULT_TITLES
 pytestmark = pytest.mark.browser
 
 
-def test_0439t_page_shows_all_its_parts_in_order(page, site):
+def test_0439t_page_shows_all_its_parts_in_order(page, site, time_machine):
+    # Our notice carries the current year (the live server shares this process's clock); the
+    # AMA's carries the data release's.
+    time_machine.move_to(datetime.datetime(2027, 3, 2, 10, 0, tzinfo=datetime.UTC))
     page.goto(f"{site}/codes/cpt/0439T/")
 
     expect(page).to_have_title(re.compile(r"^CPT® Code 0439T"))
@@ -31,7 +35,7 @@ def test_0439t_page_shows_all_its_parts_in_order(page, site):
     )
     expect(official).to_contain_text("Sample content.")
     expect(page.get_by_role("region", name="Common Language Description")).to_contain_text(
-        "© Copyright 2026 CodeAhead. All rights reserved."
+        "© Copyright 2027 CodeAhead. All rights reserved."
     )
     expect(page.get_by_role("list", name="Code flags")).to_contain_text("Add-on code")
 

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -8,7 +10,9 @@ pytestmark = pytest.mark.django_db
 DEFAULT_TITLES = [ContentSection.Kind(kind).label for kind in ContentSection.DEFAULT_KINDS]
 
 
-def test_code_page_shows_every_part_in_order(reader):
+def test_code_page_shows_every_part_in_order(reader, time_machine):
+    # Our notice carries the current year; the AMA's carries the data release's.
+    time_machine.move_to(datetime.datetime(2027, 3, 2, 10, 0, tzinfo=datetime.UTC))
     response = reader.get("/codes/cpt/0439T/")
 
     assert response.status_code == 200
@@ -19,7 +23,7 @@ def test_code_page_shows_every_part_in_order(reader):
         "Official Description",
         "© Copyright 2026 American Medical Association. All rights reserved.",
         "Common Language Description",
-        "© Copyright 2026 CodeAhead. All rights reserved.",
+        "© Copyright 2027 CodeAhead. All rights reserved.",
         "Have a question about CPT® Code 0439T?",
         *DEFAULT_TITLES,
         "Primary codes for this add-on",

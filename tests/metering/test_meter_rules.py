@@ -162,7 +162,8 @@ def test_premium_reads_everything_without_a_banner(reader):
     assert banner(response) == ""
 
 
-def test_free_account_has_six_views_then_the_upgrade_call(client, verified_user):
+def test_free_account_has_six_views_then_the_upgrade_call(client, verified_user, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 16, 9, 30, tzinfo=datetime.UTC))
     client.force_login(verified_user)
     codes = ["99202", "99203", "99204", "99205", "99211", "99212"]
     banners = [banner(client.get(f"/codes/cpt/{code}/")) for code in codes]
@@ -300,7 +301,8 @@ def test_plan_changes_apply_to_the_current_period(client, verified_user):
     assert unlocked(client.get("/codes/cpt/99213/"))
 
 
-def test_account_page_lists_usage_and_the_codes_viewed(client, verified_user):
+def test_account_page_lists_usage_and_the_codes_viewed(client, verified_user, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 16, 9, 30, tzinfo=datetime.UTC))
     client.force_login(verified_user)
     client.get("/codes/cpt/0439T/")
     client.get("/codes/icd10cm/E11.9/")
