@@ -53,6 +53,16 @@ def test_any_search_parameters_get_results_or_a_redirect(q, page, code_set, stat
 ROW_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=40)
 
 
+def cpt_rows() -> list[tuple[str, str, str]]:
+    from codes.models import Code
+
+    return list(
+        Code.objects.filter(code_set__slug="cpt")
+        .order_by("identifier")
+        .values_list("identifier", "title", "official_description")
+    )
+
+
 @FUZZ
 @given(
     rows=st.lists(
@@ -65,11 +75,16 @@ ROW_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\
     layout=st.sampled_from(["tab", "csv"]),
 )
 def test_any_import_file_is_loaded_whole_or_refused_whole(tmp_path_factory, rows, layout):
+    """A refused file leaves every row as it was; an accepted one holds every row it listed.
+
+    Both are checked inside the example's own savepoint, after the importer returned or raised
+    and before anything is rolled back, so partial writes are visible to the check.
+    """
     import csv
     import io
 
     from codes.imports import ImportDataError, import_code_set
-    from codes.models import Code
+    from codes.models import CodeSet
 
     buffer = io.StringIO()
     if layout == "csv":
@@ -80,19 +95,23 @@ def test_any_import_file_is_loaded_whole_or_refused_whole(tmp_path_factory, rows
         buffer.write("".join(f"{code}\t{text}\n" for code, text in rows))
     path = tmp_path_factory.mktemp("cpt") / f"cpt.{layout}"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    before = list(Code.objects.order_by("pk").values_list("pk", "title", "official_description"))
+    cpt = CodeSet.objects.get(slug="cpt")
 
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        before = cpt_rows()
+        try:
             import_code_set(code_set="cpt", path=path, dry_run=False, progress=None)
-            raise Rollback  # keep examples independent
-    except ImportDataError as error:
-        assert error.problems  # refused: every problem named, and nothing written
-        after = list(Code.objects.order_by("pk").values_list("pk", "title", "official_description"))
-        assert after == before
-    except Rollback:
-        pass
-
-
-class Rollback(Exception):
-    pass
+        except ImportDataError as error:
+            assert error.problems  # refused: every problem named ...
+            assert cpt_rows() == before  # ... and nothing written
+        else:
+            after = {identifier: (title, official) for identifier, title, official in cpt_rows()}
+            if layout == "tab" and rows[0][0].strip().lower() == "code":
+                rows = rows[1:]  # read as a header line, as exports have
+            listed = {str(cpt.canonical_identifier(code.strip())): text for code, text in rows}
+            # accepted: every row is there as the file gave it, and nothing else changed
+            assert set(after) == {identifier for identifier, *_ in before} | set(listed)
+            for identifier, text in listed.items():
+                assert after[identifier] == (" ".join(text.split()), text.strip())
+            assert all(after[i] == (t, o) for i, t, o in before if i not in listed)
+        transaction.set_rollback(True)  # keep examples independent

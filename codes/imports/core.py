@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -304,9 +304,35 @@ def import_rows(
     BATCH_SIZE changed codes, as many for their history records, and a refresh of the search
     word list if anything changed.
     """
+    try:
+        return _import_rows(
+            code_set=code_set,
+            rows=rows,
+            sections=sections,
+            dry_run=dry_run,
+            reason=change_reason[:CHANGE_REASON_MAX_LENGTH],
+            keep_sections=keep_sections,
+            report=progress or (lambda message: None),
+        )
+    except (IntegrityError, DataError) as error:
+        # A rule only the database knows of (a constraint added by an operator, say): the
+        # transaction is rolled back by now, so the operator is told and nothing is written.
+        raise ImportDataError(
+            [f"the database refused the import: {' '.join(str(error).split())}"]
+        ) from error
+
+
+def _import_rows(
+    *,
+    code_set: CodeSet,
+    rows: Sequence[CheckedRow],
+    sections: Sequence[SectionSpec],
+    dry_run: bool,
+    reason: str,
+    keep_sections: bool,
+    report: Progress,
+) -> ImportSummary:
     summary = ImportSummary(code_set=code_set.slug, dry_run=dry_run)
-    report = progress or (lambda message: None)
-    reason = change_reason[:CHANGE_REASON_MAX_LENGTH]
     with transaction.atomic():
         if not dry_run:
             # One import of a set at a time; a second one waits here, then finds little to do.

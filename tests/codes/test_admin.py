@@ -143,6 +143,34 @@ def change_form_data(target: Code, **changes) -> dict:
     return data | changes
 
 
+def rendered_form_data(response) -> dict:
+    """What a browser would post back from an admin change form exactly as it was rendered:
+    the main form's and every inline form's values, management forms included."""
+    from django import forms
+
+    data: dict = {}
+
+    def add(form) -> None:
+        for field in form:
+            value = field.value()
+            if isinstance(field.field, forms.BooleanField):
+                if value:
+                    data[field.html_name] = "on"
+            elif value is None:
+                data[field.html_name] = ""
+            elif isinstance(value, list | tuple):
+                data[field.html_name] = [str(item) for item in value]
+            else:
+                data[field.html_name] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context.get("inline_admin_formsets", []):
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
+
+
 def test_an_edit_shows_on_the_page_at_once_and_can_be_restored(editor, reader):
     target = code()
     original = target.official_description
@@ -156,13 +184,18 @@ def test_an_edit_shows_on_the_page_at_once_and_can_be_restored(editor, reader):
     assert "editor@example.com" in history
     assert "Official description" in history  # the list shows what changed
     first = target.history.order_by("history_date").first()
-    revert = editor.post(
-        f"/admin/codes/code/{target.pk}/history/{first.history_id}/",
-        change_form_data(target, official_description=original),
-    )
+    revert_url = f"/admin/codes/code/{target.pk}/history/{first.history_id}/"
+    # The editor presses "Revert" on the earlier version's page without typing anything: what
+    # is restored is whatever that page put in its form.
+    revert_page = editor.get(revert_url)
+    assert revert_page.status_code == 200
+    revert = editor.post(revert_url, rendered_form_data(revert_page))
 
-    assert revert.status_code == 302
+    assert revert.status_code == 302, revert.context["adminform"].form.errors
+    target.refresh_from_db()
+    assert target.official_description == original
     assert original in reader.get("/codes/cpt/0439T/").content.decode()
+    assert "Corrected wording." not in reader.get("/codes/cpt/0439T/").content.decode()
     assert target.history.count() >= 3
 
 

@@ -118,11 +118,59 @@ def test_plain_language_descriptions_are_searched_but_never_shown(client, code_f
 
 def test_filters_by_code_set_and_status(client):
     icd = result_codes(client.get("/search/", {"q": "pain", "set": "icd10cm"}))
-    assert icd[:2] == ["M54.50", "R07.9"]  # pain in the title first, then in descriptions
+    assert {"M54.50", "R07.9"} <= set(icd)
     icd10cm = Code.objects.filter(code_set__slug="icd10cm").values_list("identifier", flat=True)
     assert set(icd) <= set(icd10cm)
     deleted = result_codes(client.get("/search/", {"q": "coronary", "status": "deleted"}))
     assert deleted == ["0501T"]
+
+
+# The ranking rules, each tested with codes built so that only that rule decides their order:
+# every other rule either ties or would put them the other way round.
+
+
+def test_active_codes_come_before_deleted_ones(client, code_factory):
+    # The deleted code is the more popular one and has the lower identifier.
+    code_factory(identifier="9101T", title="Zorblax calibration", status="deleted", popularity=90)
+    code_factory(identifier="9102T", title="Zorblax calibration", popularity=0)
+
+    assert result_codes(client.get("/search/", {"q": "zorblax"})) == ["9102T", "9101T"]
+
+
+def test_a_word_in_the_title_ranks_above_the_same_word_in_a_description(client, code_factory):
+    # The description match has the shorter title and the lower identifier.
+    code_factory(identifier="9110T", title="Gauge reading", plain_description="Quillwort.")
+    code_factory(
+        identifier="9111T",
+        title="Quillwort gauge reading, extended",
+        plain_description="Gauge.",
+    )
+
+    assert result_codes(client.get("/search/", {"q": "quillwort"})) == ["9111T", "9110T"]
+
+
+def test_more_popular_codes_rank_above_equally_good_matches(client, code_factory):
+    code_factory(identifier="9120T", title="Vexillum survey", popularity=0)
+    code_factory(identifier="9121T", title="Vexillum survey", popularity=40)
+
+    assert result_codes(client.get("/search/", {"q": "vexillum"})) == ["9121T", "9120T"]
+
+
+def test_a_short_precise_title_ranks_above_a_long_one_that_mentions_the_word(client, code_factory):
+    code_factory(
+        identifier="9130T",
+        title="Brontide assessment of both lower extremities with written report and review",
+    )
+    code_factory(identifier="9131T", title="Brontide assessment")
+
+    assert result_codes(client.get("/search/", {"q": "brontide"})) == ["9131T", "9130T"]
+
+
+def test_identical_matches_are_listed_by_identifier(client, code_factory):
+    for identifier in ("9142T", "9140T", "9141T"):
+        code_factory(identifier=identifier, title="Nephoscope reading")
+
+    assert result_codes(client.get("/search/", {"q": "nephoscope"})) == ["9140T", "9141T", "9142T"]
 
 
 def test_results_are_paginated(client, code_factory):

@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DataError, IntegrityError
 
 from codes.demo import DEMO_DIR, DemoDataError, load_demo
 
@@ -32,4 +33,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(error.problems)} problem(s) in the demo data; nothing was loaded."
             ) from None
+        except (IntegrityError, DataError) as error:
+            # The load is one transaction, rolled back by now.
+            raise CommandError(
+                f"The database refused the demo data ({' '.join(str(error).split())}); "
+                "nothing was loaded."
+            ) from error
         self.stdout.write(f"Demo data loaded. {summary}")
