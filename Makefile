@@ -38,9 +38,10 @@ migrate: db
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
-# Demo rows, then the complete public-domain ICD-10 sets the first time (skipped once loaded).
+# Demo rows, then the complete public-domain code sets the first time (skipped once loaded).
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py import_codes hcpcs --if-not-loaded
 	$(PY) manage.py import_codes icd10cm --if-not-loaded
 	$(PY) manage.py import_codes icd10pcs --if-not-loaded
 
@@ -56,8 +57,12 @@ check-deploy: $(VENV)/.installed
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-codeahead.example}" \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-clean: db-stop
-	rm -rf $(VENV) .pg
+# Everything make run, make serve and make test created: the database cluster (stopped first),
+# the virtualenv, collected static files, the package metadata pip writes and the tool caches.
+clean:
+	bin/localdb destroy
+	rm -rf $(VENV) staticfiles codeahead.egg-info .hypothesis .mypy_cache .pytest_cache .ruff_cache test-results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Fault injection on a throwaway PostgreSQL (never .pg): two gunicorn servers sharing it, the
 # scale-out promises, a database restart while idle and one under 60 s of load at 64 connections.

@@ -14,7 +14,9 @@ links as they are. Codes missing from the source are left alone too.
 
 import codecs
 import csv
+import gzip
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,7 +143,8 @@ def title_from(*, short: str, descriptor: str) -> str:
 
 
 def read_lines(path: Path) -> tuple[list[tuple[int, str]], list[str]]:
-    """The lines of a UTF-8 text file (with or without BOM), numbered from 1, with their endings.
+    """The lines of a UTF-8 text file (with or without BOM, plain or gzip-compressed when its
+    name ends in .gz), numbered from 1, with their endings.
 
     A line that is not UTF-8 is a problem, reported with its number; it is still returned
     (undecodable bytes replaced) so that the rest of the file can be checked too.
@@ -150,6 +153,11 @@ def read_lines(path: Path) -> tuple[list[tuple[int, str]], list[str]]:
         data = path.read_bytes()
     except OSError as error:
         raise ImportDataError([f"{path}: cannot read the file ({error.strerror})"]) from None
+    if path.suffix == ".gz":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise ImportDataError([f"{path}: not a readable gzip file ({error})"]) from None
     data = data.removeprefix(codecs.BOM_UTF8)
     lines: list[tuple[int, str]] = []
     problems: list[str] = []

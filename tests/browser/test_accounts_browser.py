@@ -19,7 +19,7 @@ def test_signup_verify_logout_and_login_in_the_browser(page, site):
     page.get_by_role("button", name="Create free account").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
-    link = re.search(r"http://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
+    link = re.search(r"http://\S+/accounts/confirm-email/\S+", str(mail.outbox[-1].body)).group(0)
     page.goto(link.replace("http://testserver", site))
     page.get_by_role("button", name="Confirm").click()
 

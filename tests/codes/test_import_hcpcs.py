@@ -1,25 +1,28 @@
-"""`import_codes hcpcs FILE` with CMS's HCPCS Level II table (../shared/data, 6,710 rows)."""
+"""`import_codes hcpcs [FILE]` with CMS's HCPCS Level II table (fixtures/hcpcs, 6,710 rows)."""
 
+import gzip
 import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from codes.imports import HCPCS_FILE
 from codes.models import Code, Section
 
 pytestmark = pytest.mark.django_db
 
-CMS_FILE = Path(settings.BASE_DIR).parent / "shared" / "data" / "hcpcs_level2_2020.csv"
 ROWS = 6_710
 
 
 @pytest.fixture
 def cms_file() -> Path:
-    if not CMS_FILE.exists():
-        pytest.skip(f"the CMS HCPCS file is not at {CMS_FILE} (see ../shared/data/README.md)")
-    return CMS_FILE
+    """The table shipped inside the project: every clone has it."""
+    return HCPCS_FILE
+
+
+def cms_lines() -> list[str]:
+    return gzip.decompress(HCPCS_FILE.read_bytes()).decode("utf-8").splitlines()
 
 
 def run(*args: str) -> str:
@@ -56,7 +59,7 @@ def test_cms_file_loads_every_code_into_letter_sections(cms_file):
     assert code.content_sections.count() == sections
     assert not code.is_sample
     assert code.history.first().history_change_reason == (
-        "import_codes hcpcs hcpcs_level2_2020.csv"
+        "import_codes hcpcs hcpcs_level2_2020.csv.gz"
     )
     letters = Section.objects.filter(code_set__slug="hcpcs").order_by("position")
     assert [s.slug for s in letters] == [f"hcpcs-{letter}" for letter in "abceghjklmpqrstv"]
@@ -99,8 +102,8 @@ def test_dry_run_reports_and_writes_nothing(cms_file):
     assert hcpcs("G0438").is_sample
 
 
-def test_bad_rows_are_all_reported_and_nothing_is_written(cms_file, tmp_path):
-    lines = cms_file.read_text(encoding="utf-8").splitlines()
+def test_bad_rows_are_all_reported_and_nothing_is_written(tmp_path):
+    lines = cms_lines()
     # lines[n] is line n + 1; line 2 is A0021.
     lines[5] = 'a0021,"Invented: the same code as line 2, lower case",Invented'
     lines[9] = "W1234,Invented code outside A-V,Invented"
@@ -137,12 +140,34 @@ def test_a_file_without_the_cms_columns_is_refused(tmp_path):
     ]
 
 
-def test_make_run_skips_a_set_that_is_already_loaded(cms_file):
-    first = run("hcpcs", str(cms_file), "--if-not-loaded")
-    second = run("hcpcs", str(cms_file), "--if-not-loaded")
+def test_make_run_loads_the_shipped_table_once():
+    first = run("hcpcs", "--if-not-loaded")
+    second = run("hcpcs", "--if-not-loaded")
 
     assert "6705 created" in first.replace(",", "")
     assert second == "hcpcs: already loaded, skipped.\n"
+
+
+def test_a_plain_csv_and_its_gzip_load_the_same(tmp_path):
+    plain = tmp_path / "hcpcs.csv"
+    plain.write_text("\n".join(cms_lines()[:50]) + "\n", encoding="utf-8")
+    packed = tmp_path / "hcpcs.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+
+    dry = run("hcpcs", str(packed), "--dry-run").splitlines()[-1]
+    assert run("hcpcs", str(plain)).splitlines()[-1].split(" in ")[0] == dry.split(" in ")[0]
+    assert "0 created, 0 updated, 49 unchanged" in run("hcpcs", str(packed))
+
+
+def test_a_damaged_gzip_file_is_refused(tmp_path):
+    path = tmp_path / "hcpcs.csv.gz"
+    path.write_bytes(HCPCS_FILE.read_bytes()[:5000])  # cut short
+    stderr = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_codes", "hcpcs", str(path), stdout=io.StringIO(), stderr=stderr)
+
+    assert "not a readable gzip file" in stderr.getvalue()
 
 
 def test_the_command_offers_every_importer():

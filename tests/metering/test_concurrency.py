@@ -99,6 +99,7 @@ def test_a_guest_with_one_view_left_unlocks_exactly_one_of_twenty_pages(codes):
     session = client.session
     session["codeahead_guest_id"] = "f" * 32
     session.save()
+    assert session.session_key is not None
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
 
     results = in_parallel(open_page, codes)

