@@ -21,7 +21,7 @@ from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "codeahead_bench"
-HCPCS_FILE = Path("/work/shared/data/hcpcs_level2_2020.csv")
+HCPCS_FILE = ROOT / "fixtures" / "hcpcs" / "hcpcs_level2_2020.csv.gz"  # shipped, public domain
 # Bump when the generated volume changes shape: the next run regenerates it.
 VOLUME_VERSION = 1
 
