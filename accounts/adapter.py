@@ -1,7 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
-from metering.meter import logout_keeping_guest
+from metering.viewers import logout_keeping_guest
 
 
 class AccountAdapter(DefaultAccountAdapter):

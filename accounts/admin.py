@@ -2,19 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
-from accounts.models import Plan, User
-
-
-@admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "views_per_period", "access")
-    readonly_fields = ("slug",)
-
-    def has_add_permission(self, request: object) -> bool:
-        return False  # the site knows plans by slug; the four rows come from a migration
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
+from accounts.models import User
 
 
 @admin.register(User)
@@ -26,9 +14,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("plan", "is_staff", "is_superuser", "is_active")
     list_select_related = ("plan",)
     search_fields = ("email", "first_name", "last_name")
+    readonly_fields = ("meter_key",)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Plan", {"fields": ("plan", "plan_ends_on")}),
+        ("Plan", {"fields": ("plan", "plan_ends_on", "meter_key")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
         (
             "Permissions",

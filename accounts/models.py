@@ -1,63 +1,16 @@
-import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-
-class Plan(models.Model):
-    """What a kind of viewer gets: code page views per period and which sections they may read.
-
-    Rows, not code: editors change allowances in the admin. The slugs below are fixed because the
-    site picks plans by them (guests, new accounts, staff).
-    """
-
-    GUEST = "guest"
-    FREE = "free"
-    PREMIUM = "premium"
-    STAFF = "staff"
-
-    class Access(models.TextChoices):
-        NONE = "none", "No content sections"
-        REGISTERED = "registered", "Registered sections"
-        PREMIUM = "premium", "Registered and premium sections"
-
-    slug = models.SlugField(unique=True, max_length=20)
-    name = models.CharField(max_length=40)
-    views_per_period = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        help_text="Code pages a viewer may open per period; empty means unlimited.",
-    )
-    access = models.CharField(
-        max_length=12,
-        choices=Access,
-        help_text="Which content sections this plan may read.",
-    )
-    description = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ("views_per_period", "slug")
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=Q(access__in=["none", "registered", "premium"]),
-                name="accounts_plan_access_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("accounts:account")
-
-    @property
-    def is_unlimited(self) -> bool:
-        return self.views_per_period is None
+from metering.models import Plan
+from metering.viewers import meter_key_for_new_account
 
 
 class UserManager(BaseUserManager["User"]):
@@ -94,16 +47,24 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True, help_text="Used to sign in.")
     plan = models.ForeignKey(
-        Plan,
+        "metering.Plan",
         on_delete=models.PROTECT,
         related_name="users",
-        limit_choices_to=~Q(slug=Plan.GUEST),
+        limit_choices_to=~Q(slug="guest"),
         help_text="Staff members get the staff plan whatever is set here.",
     )
     plan_ends_on = models.DateField(
         null=True,
         blank=True,
         help_text="Last day of a paid plan; afterwards the account is on the Free plan.",
+    )
+
+    meter_key = models.CharField(
+        max_length=64,
+        unique=True,
+        editable=False,
+        help_text="The key this account's code page views are counted under; set once, when the "
+        "account is created, and kept when its address changes (metering.viewers).",
     )
 
     USERNAME_FIELD = "email"
@@ -128,13 +89,25 @@ class User(AbstractUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.plan_id is None:
             self.plan = Plan.objects.get(slug=Plan.FREE)
+        if not self.meter_key:
+            self.meter_key = meter_key_for_new_account(email=self.email)
         super().save(*args, **kwargs)
 
-    def current_plan(self, today: datetime.date | None = None) -> Plan:
-        """The plan in force: staff first, then the chosen plan unless it has ended."""
-        if self.is_staff:
-            return Plan.objects.get(slug=Plan.STAFF)
-        today = today or datetime.datetime.now(datetime.UTC).date()
-        if self.plan_ends_on is not None and self.plan_ends_on < today:
-            return Plan.objects.get(slug=Plan.FREE)
-        return self.plan
+
+class Session(AbstractBaseSession):
+    """A session, with the account it is signed in to (if any), so that one query loads a
+    signed-in request's session and user together (accounts.sessions). Deleting an account
+    deletes its sessions."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type["SessionBase"]:
+        from accounts.sessions import SessionStore
+
+        return SessionStore

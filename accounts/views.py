@@ -1,5 +1,4 @@
 from allauth.account.decorators import reauthentication_required
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -10,22 +9,16 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import DeleteAccountForm
 from accounts.models import User
 from accounts.services import account_delete
-from metering.meter import account_usage, logout_keeping_guest
+from metering.meter import account_usage
+from metering.plans import period_name
+from metering.viewers import logout_keeping_guest
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    return render(
-        request,
-        "accounts/account.html",
-        {
-            "plan": user.current_plan(),
-            "usage": account_usage(user=user),
-            "period_name": settings.METER_PERIOD,
-        },
-    )
+    return render(request, "accounts/account.html", {"usage": account_usage(user=user)})
 
 
 @login_required
@@ -36,8 +29,9 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
+        assert isinstance(user, User)
         logout_keeping_guest(request, logout)
-        account_delete(user=user)  # type: ignore[arg-type]
+        account_delete(user=user)
         messages.success(request, "Your account and its personal data were deleted.")
         return redirect("home")
-    return render(request, "accounts/delete.html", {"form": form})
+    return render(request, "accounts/delete.html", {"form": form, "period": period_name()})

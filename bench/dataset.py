@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAME = "codeahead_bench"
 HCPCS_FILE = ROOT / "fixtures" / "hcpcs" / "hcpcs_level2_2020.csv.gz"  # shipped, public domain
 # Bump when the generated volume changes shape: the next run regenerates it.
-VOLUME_VERSION = 1
+VOLUME_VERSION = 2
 
 USERS = 10_000  # a fifth premium (40-119 code pages a period), the rest free (1-6)
 GUESTS = 150_000  # one view each, over four periods, and a session each
@@ -117,14 +117,16 @@ VOLUME_SQL = [
     "ANALYZE bench_codes",
     """
     INSERT INTO accounts_user (password, last_login, is_superuser, first_name, last_name,
-                               is_staff, is_active, date_joined, email, plan_ends_on, plan_id)
+                               is_staff, is_active, date_joined, email, plan_ends_on, plan_id,
+                               meter_key)
     SELECT %(password)s, now() - make_interval(days => mod(n, 60)), false, '', '', false, true,
            now() - make_interval(days => mod(n, 700)), 'bench-' || n || '@bench.codeahead.invalid',
            CASE WHEN mod(n, 5) = 0 THEN current_date + 30 END,
-           CASE WHEN mod(n, 5) = 0 THEN premium.id ELSE free.id END
+           CASE WHEN mod(n, 5) = 0 THEN premium.id ELSE free.id END,
+           encode(sha256(convert_to('bench-account-' || n, 'UTF8')), 'hex')
     FROM generate_series(1, %(users)s) AS n,
-         (SELECT id FROM accounts_plan WHERE slug = 'premium') AS premium,
-         (SELECT id FROM accounts_plan WHERE slug = 'free') AS free
+         (SELECT id FROM metering_plan WHERE slug = 'premium') AS premium,
+         (SELECT id FROM metering_plan WHERE slug = 'free') AS free
     """,
     """
     INSERT INTO account_emailaddress (email, verified, "primary", user_id)
@@ -132,7 +134,7 @@ VOLUME_SQL = [
     WHERE email LIKE 'bench-%%@bench.codeahead.invalid'
     """,
     """
-    INSERT INTO django_session (session_key, session_data, expire_date)
+    INSERT INTO accounts_session (session_key, session_data, expire_date)
     SELECT md5('bench-session-' || n), 'e30:bench', now() + make_interval(days => mod(n, 14))
     FROM generate_series(1, %(guests)s) AS n
     """,
@@ -216,7 +218,7 @@ def describe(dsn: str) -> dict[str, Any]:
             "users": "accounts_user",
             "meters": "metering_meter",
             "meter_views": "metering_meterview",
-            "sessions": "django_session",
+            "sessions": "accounts_session",
         }
         counts: dict[str, Any] = {
             name: conn.execute(

@@ -425,8 +425,9 @@ def prepare_urls() -> Urls:
     from django.templatetags.static import static
     from django.test import Client
 
-    from accounts.models import Plan, User
+    from accounts.models import User
     from codes.models import Code, Section
+    from metering.models import Plan
 
     sampled = (
         Code.objects.select_related("code_set")
@@ -471,11 +472,13 @@ def meter_counts() -> dict[str, int]:
 
 
 def revisit_meter_used() -> int | None:
-    from metering.meter import account_key, period_start, today_utc
+    from accounts.models import User
     from metering.models import Meter
+    from metering.plans import period_start, today_utc
 
+    key = User.objects.values_list("meter_key", flat=True).get(email=REVISIT_EMAIL)
     meter = Meter.objects.filter(
-        scope="account", key=account_key(REVISIT_EMAIL), period_start=period_start(today_utc())
+        scope="account", key=key, period_start=period_start(today_utc())
     ).first()
     return meter.used if meter else None
 

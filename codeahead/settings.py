@@ -6,6 +6,7 @@ SECRET_KEY and ALLOWED_HOSTS are set.
 """
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,29 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def development_secret_key(path: Path) -> str:
+    """This checkout's own random key, made on first use and kept in a git-ignored file: a
+    development server reachable from a network must not sign links with a public string."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(50)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(key + "\n")
+    return key
+
+
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if DEBUG:
-    SECRET_KEY = SECRET_KEY or "development-only-key-never-used-in-production"
+    SECRET_KEY = SECRET_KEY or development_secret_key(BASE_DIR / ".secret_key")
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 elif not SECRET_KEY or not ALLOWED_HOSTS:
     raise ImproperlyConfigured("With DEBUG off, set SECRET_KEY and ALLOWED_HOSTS.")
@@ -120,7 +138,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -175,13 +193,21 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("CodeAhead needs PostgreSQL: DATABASE_URL must be postgres://…")
 
 # Metering: the period is the calendar month (UTC) or a day; guests also share a daily allowance
-# per network fingerprint. Per-plan allowances are rows of accounts.Plan (editable in the admin).
+# per network fingerprint. Per-plan allowances are rows of metering.Plan (editable in the admin).
 METER_PERIOD = env_str("METER_PERIOD", "month")
 if METER_PERIOD not in {"month", "day"}:
     raise ImproperlyConfigured("METER_PERIOD must be month or day.")
 METER_NETWORK_DAILY = env_int("METER_NETWORK_DAILY", 3)
+# Guests' code pages a day per IP prefix whatever the browser: User-Agent strings are the
+# client's word, so rotating them must not mint views.
+METER_NETWORK_DAILY_CAP = env_int("METER_NETWORK_DAILY_CAP", 20)
 # How long meter rows are kept (manage.py prune_meters); account pages show the current period.
 METER_RETENTION_DAYS = env_int("METER_RETENTION_DAYS", 400)
+
+# Code pages keep what does not depend on the viewer in each process (codes/pages.py); with
+# Redis they also share it between processes (with the database cache, fetching it would cost
+# more queries than building it).
+CODE_PAGE_SHARED_CACHE = env_bool("CODE_PAGE_SHARED_CACHE", bool(env_str("REDIS_URL")))
 
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.
@@ -204,10 +230,13 @@ SITE_ID = 1
 SITE_DOMAIN = env_str("SITE_DOMAIN", "localhost")
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, taking the user that the session loaded with it.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
+# Database sessions that load their user in the same query (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:account"
 

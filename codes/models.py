@@ -9,6 +9,7 @@ from django.core.cache import cache as cached
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Func, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Replace
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -17,6 +18,8 @@ from codes.markup import render_markdown
 
 # How long browse pages may show a section's code count before counting again.
 SECTION_COUNT_SECONDS = 600
+# Bumped by a trigger on every write to the catalogue's tables (codes/migrations/0005).
+CATALOGUE_VERSION_SQL = "(SELECT value FROM codes_catalogue_version)"
 
 # Every code set's identifiers, once upper-cased and stripped of the ICD-10-CM dot, are 3 to 7
 # letters and digits. URLs and searches are checked against this before any query runs.
@@ -233,8 +236,11 @@ class Section(models.Model):
 
 class CodeQuerySet(models.QuerySet["Code"]):
     def for_page(self) -> "CodeQuerySet":
-        """Everything the code page shows, except what needs its own query."""
-        return self.select_related("code_set", "section__code_set", "replaced_by__code_set")
+        """Everything the code page shows, except what needs its own query, and the catalogue's
+        version (codes/pages.py caches the rest of the page under it)."""
+        return self.select_related(
+            "code_set", "section__code_set", "replaced_by__code_set"
+        ).annotate(catalogue_version=RawSQL(CATALOGUE_VERSION_SQL, []))  # noqa: S611 - constant
 
     def for_listing(self) -> "CodeQuerySet":
         """Enough to print a linked identifier and title."""

@@ -4,11 +4,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_cookie
 
-from codes.access import is_speculative, page_access
 from codes.forms import SearchForm
 from codes.models import Code, CodeSet, Section, compact_identifier
 from codes.pages import build_code_page
 from codes.search import hits, search
+from metering.access import is_speculative, page_access
 
 CODES_PER_PAGE = 100
 RESULTS_PER_PAGE = 25

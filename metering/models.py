@@ -1,22 +1,77 @@
-"""Rows the meter keeps: one per viewer and period, one per code a viewer opened in it.
+"""What metering keeps: the plans, one meter per viewer and period, one row per code a viewer
+opened in it, the day's fingerprint key, and the meter keys of deleted accounts.
 
-No personal data is stored: viewers are keyed by a random guest id, a keyed hash of an account's
-email address, or a keyed hash of a network fingerprint whose key is thrown away every day.
+No personal data is stored: viewers are keyed by a random guest id, an account's meter key (a
+keyed hash of the address it registered with), or a keyed hash of a network fingerprint whose
+key is thrown away every day.
 """
 
 from typing import ClassVar
 
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
+
+
+class Plan(models.Model):
+    """What a kind of viewer gets: code page views per period and which sections they may read.
+
+    Rows, not code: editors change allowances in the admin. The slugs below are fixed because the
+    site picks plans by them (guests, new accounts, staff).
+    """
+
+    GUEST = "guest"
+    FREE = "free"
+    PREMIUM = "premium"
+    STAFF = "staff"
+
+    class Access(models.TextChoices):
+        NONE = "none", "No content sections"
+        REGISTERED = "registered", "Registered sections"
+        PREMIUM = "premium", "Registered and premium sections"
+
+    slug = models.SlugField(unique=True, max_length=20)
+    name = models.CharField(max_length=40)
+    views_per_period = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Code pages a viewer may open per period; empty means unlimited.",
+    )
+    access = models.CharField(
+        max_length=12,
+        choices=Access,
+        help_text="Which content sections this plan may read.",
+    )
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("views_per_period", "slug")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(access__in=["none", "registered", "premium"]),
+                name="metering_plan_access_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans")
+
+    @property
+    def is_unlimited(self) -> bool:
+        return self.views_per_period is None
 
 
 class Meter(models.Model):
     """How many code pages one viewer has opened in one period, against its allowance."""
 
     class Scope(models.TextChoices):
-        ACCOUNT = "account", "Account (keyed hash of the email address)"
+        ACCOUNT = "account", "Account (its meter key)"
         GUEST = "guest", "Guest (random id kept in the session)"
-        NETWORK = "network", "Network fingerprint (guests, per day)"
+        NETWORK = "network", "Network and browser fingerprint (guests, per day)"
+        NETWORK_CAP = "netcap", "Network, whatever the browser (guests, per day)"
 
     scope = models.CharField(max_length=8, choices=Scope)
     key = models.CharField(max_length=64)
@@ -78,3 +133,20 @@ class NetworkKey(models.Model):
 
     def __str__(self) -> str:
         return f"network key for {self.day}"
+
+
+class RetiredAccountKey(models.Model):
+    """The meter key of a deleted account, under a keyed hash of its last address: registering
+    that address again finds the same meter, so deleting an account restores no views."""
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    meter_key = models.CharField(max_length=64)
+    retired_on = models.DateField(
+        help_text="When the account was deleted; pruned after the retention period."
+    )
+
+    class Meta:
+        ordering = ("-retired_on",)
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:8]}… → {self.meter_key[:8]}…"

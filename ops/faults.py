@@ -58,7 +58,7 @@ from ops.site import ROOT, AppServer, Browser, app_env, fetch, free_port
 RESULTS = ROOT / "ops" / "results"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 PASSWORD = "faults-" + secrets.token_urlsafe(12)  # one password for every account of the run
-FREE_ALLOWANCE = 6  # views a verified free account gets (accounts.Plan "free", seeded)
+FREE_ALLOWANCE = 6  # views a verified free account gets (metering.Plan "free", seeded)
 PARALLEL_VIEWS = 20
 OFFICIAL = "Official Description"  # only in the HTML of an unlocked code page
 LOCKED_OUT = "Too many failed login attempts"
@@ -129,7 +129,8 @@ def create_account(email: str, hashed: str, plan: str = "free") -> None:
     """A verified account, as after a finished signup (and an editor's plan change)."""
     from allauth.account.models import EmailAddress
 
-    from accounts.models import Plan, User
+    from accounts.models import User
+    from metering.models import Plan
 
     with orm():
         user = User.objects.create_user(email, plan=Plan.objects.get(slug=plan))
@@ -139,12 +140,14 @@ def create_account(email: str, hashed: str, plan: str = "free") -> None:
 
 
 def meter_used(email: str) -> int | None:
-    from metering.meter import account_key, period_start, today_utc
+    from accounts.models import User
     from metering.models import Meter
+    from metering.plans import period_start, today_utc
 
     with orm():
+        key = User.objects.values_list("meter_key", flat=True).get(email=email)
         meter = Meter.objects.filter(
-            scope="account", key=account_key(email), period_start=period_start(today_utc())
+            scope="account", key=key, period_start=period_start(today_utc())
         ).first()
         return meter.used if meter else None
 

@@ -1,8 +1,8 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.models import Plan
 from codes.models import Code, CodeSet
+from metering.plans import period_name, plans_on_offer
 
 # Products announced in the header that are not built yet: each says so plainly.
 COMING_SOON = {
@@ -50,7 +50,7 @@ def plans(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pages/plans.html",
-        {"plans": Plan.objects.exclude(slug=Plan.STAFF).order_by("pk")},
+        {"plans": plans_on_offer(), "period": period_name()},
     )
 
 

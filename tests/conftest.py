@@ -15,9 +15,9 @@ def restore_plans() -> None:
     """Transactional tests flush every table, the plans a migration seeded included."""
     from importlib import import_module
 
-    from accounts.models import Plan
+    from metering.models import Plan
 
-    seed = import_module("accounts.migrations.0002_seed_plans")
+    seed = import_module("accounts.migrations.0002_seed_plans")  # the plans as first seeded
     for slug, name, views, access, description in seed.PLANS:
         Plan.objects.update_or_create(
             slug=slug,
@@ -54,7 +54,7 @@ def verified_user(db):
 
 @pytest.fixture
 def premium_user(verified_user):
-    from accounts.models import Plan
+    from metering.models import Plan
 
     verified_user.plan = Plan.objects.get(slug=Plan.PREMIUM)
     verified_user.save()

@@ -67,3 +67,25 @@ def test_redis_url_moves_the_shared_cache_to_redis():
         "django.core.cache.backends.redis.RedisCache",
         "redis://r:6379/1",
     ]
+
+
+def test_development_key_is_random_per_checkout_and_kept(tmp_path):
+    from codeahead.settings import development_secret_key
+
+    path = tmp_path / ".secret_key"
+    first = development_secret_key(path)
+    again = development_secret_key(path)
+    elsewhere = development_secret_key(tmp_path / "other")
+
+    assert first == again != elsewhere
+    assert len(first) >= 50
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_development_settings_never_use_a_public_key():
+    from pathlib import Path
+
+    assert settings.SECRET_KEY != "development-only-key-never-used-in-production"
+    assert ".secret_key" in (Path(settings.BASE_DIR) / ".gitignore").read_text().split()
+    result = run_settings(DEBUG="true")
+    assert result.returncode == 0, result.stderr

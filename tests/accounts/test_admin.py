@@ -2,7 +2,8 @@ import datetime
 
 import pytest
 
-from accounts.models import Plan, User
+from accounts.models import User
+from metering.models import Plan
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +61,8 @@ def test_editor_sets_a_users_plan_in_the_admin(admin_client, verified_user):
 
 
 def test_plans_are_data_the_admin_can_edit_but_not_add_or_remove(admin_client):
-    assert admin_client.get("/admin/accounts/plan/").status_code == 200
-    assert admin_client.get("/admin/accounts/plan/add/").status_code == 403
+    assert admin_client.get("/admin/metering/plan/").status_code == 200
+    assert admin_client.get("/admin/metering/plan/add/").status_code == 403
     free = Plan.objects.get(slug=Plan.FREE)
     assert free.views_per_period == 6
     assert Plan.objects.get(slug=Plan.GUEST).views_per_period == 1

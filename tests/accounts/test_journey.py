@@ -6,7 +6,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 
-from accounts.models import Plan, User
+from accounts.models import User
+from metering.models import Plan
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

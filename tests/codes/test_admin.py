@@ -34,7 +34,7 @@ def test_editors_see_content_and_nothing_else(editor):
         assert f"/admin/codes/{model}/" in index
     assert "/admin/accounts/" not in index
     assert editor.get("/admin/accounts/user/").status_code == 403
-    assert editor.get("/admin/accounts/plan/").status_code == 403
+    assert editor.get("/admin/metering/plan/").status_code == 403
     assert editor.get("/admin/auth/group/").status_code == 403
 
 

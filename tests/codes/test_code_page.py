@@ -140,8 +140,9 @@ def test_code_page_query_count_does_not_grow_with_sections(reader, django_assert
 
     reader.get("/codes/cpt/0439T/")  # the first view is recorded; the count below is a revisit
 
-    # Exactly as many as a revisit with seven sections (tests/metering/test_query_counts.py).
-    with django_assert_num_queries(9):
+    # Exactly as many as a revisit with seven sections (tests/metering/test_query_counts.py):
+    # session with user; code; meter.
+    with django_assert_num_queries(3):
         response = reader.get("/codes/cpt/0439T/")
     assert response.content.decode().count('class="card content-section"') == 39
 

@@ -9,8 +9,8 @@ import time_machine
 from allauth.account.models import EmailAddress
 from django.test import Client
 
-from accounts.models import Plan, User
-from metering.models import Meter, MeterView
+from accounts.models import User
+from metering.models import Meter, MeterView, Plan
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,9 @@ def test_guest_can_read_section_titles_but_not_registered_bodies():
     html = guest().get("/codes/cpt/0439T/").content.decode()
 
     assert "Summary of the Procedure" in html
-    assert html.count("Register to view content") == 7
+    assert html.count("Register to view content") == 5
+    # A free account would not unlock the premium sections: a guest is not promised them.
+    assert html.count("Upgrade to view content") == 2
     assert 'class="prose gated"' not in html
 
 

@@ -1,83 +1,117 @@
-"""Queries per code page, pinned for each kind of visit (and independent of the section count).
+"""Queries per code page, pinned for each kind of visit, whatever the number of sections.
 
-Shared by every visit: 1 the code with its set, section and replacement; the section's ancestors
-(recursive); neighbouring codes. Unlocked pages add: primary/add-on links and content sections.
+A code page costs at most three round trips once its process has the page's shared parts and the
+plans (both read once, then kept until a write changes them):
+- the session, with its user, the user's plan and whether their address is verified (one query,
+  accounts.sessions); none for a guest without a cookie;
+- the code, with its set, section, replacement and the catalogue version;
+- the meter: decision and charge in one statement (metering_open);
+- a new guest's session is written with one INSERT.
 """
 
 import pytest
 from django.test import Client
 
 from codes.models import Code, ContentSection
-from metering.meter import network_key, today_utc
+from codes.pages import page_parts
+from metering.plans import plan_book, today_utc
+from metering.viewers import network_key
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def network_key_ready():
-    # Created once a day per deployment, then cached by each process: not part of a page's cost.
-    network_key(today_utc())
-
-
 @pytest.fixture(params=[0, 30], ids=["7 sections", "37 sections"])
-def extra_sections(request):
+def code(request):
     code = Code.objects.get(code_set__slug="cpt", identifier="0439T")
     for position in range(8, 8 + request.param):
         ContentSection.objects.create(code=code, position=position, title="More", body_markdown="x")
+    return code
 
 
-def test_guest_first_view(django_assert_num_queries, extra_sections):
+@pytest.fixture
+def warm(code):
+    """What each process reads once: today's fingerprint key, the plans, the page's parts."""
+    network_key(today_utc())
+    plan_book(fresh=True)
+    page_parts.get(Code.objects.for_page().get(pk=code.pk))
+
+
+def test_guest_first_view(django_assert_num_queries, warm):
     client = Client()
-    # code; plans; meters (+ seen); savepoint; meter upsert; view insert; meter increment;
-    # release; ancestors; neighbours; links; sections; the new session (key check, savepoint,
-    # insert, release). Savepoints stand for BEGIN/COMMIT, which outside a test are not queries.
-    with django_assert_num_queries(16):
+    # code; meter (decide and charge); new session (one INSERT)
+    with django_assert_num_queries(3):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" in response.content.decode()
+    assert "Summary of the Procedure" in response.content.decode()
 
 
-def test_guest_revisit(django_assert_num_queries, extra_sections):
+def test_guest_revisit(django_assert_num_queries, warm):
     client = Client()
     client.get("/codes/cpt/0439T/")
-    # code; session; plans; meters (seen); ancestors; neighbours; links; sections
-    with django_assert_num_queries(8):
+    # session; code; meter (seen: nothing written)
+    with django_assert_num_queries(3):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" in response.content.decode()
 
 
-def test_guest_locked_page(django_assert_num_queries, extra_sections):
+def test_guest_locked_page(django_assert_num_queries, warm):
     client = Client()
     client.get("/codes/cpt/93306/")
-    # code; session; plans; meters (none left: no writes); ancestors; neighbours
-    with django_assert_num_queries(6):
+    # session; code; meter (none left: nothing written)
+    with django_assert_num_queries(3):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" not in response.content.decode()
 
 
-def test_signed_in_first_view(client, verified_user, django_assert_num_queries, extra_sections):
+def test_signed_in_first_view(client, verified_user, django_assert_num_queries, warm):
     client.force_login(verified_user)
-    # code; session; user with plan; verified email; meters; savepoint; upsert; insert;
-    # increment; release; ancestors; neighbours; links; sections
-    with django_assert_num_queries(14):
+    # session with its user; code; meter (decide and charge)
+    with django_assert_num_queries(3):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" in response.content.decode()
 
 
-def test_signed_in_revisit(client, verified_user, django_assert_num_queries, extra_sections):
+def test_signed_in_revisit(client, verified_user, code, django_assert_num_queries, warm):
     client.force_login(verified_user)
     client.get("/codes/cpt/0439T/")
-    # code; session; user with plan; verified email; meters (seen); ancestors; neighbours;
-    # links; sections
-    with django_assert_num_queries(9):
+    # session with its user; code; meter (seen)
+    with django_assert_num_queries(3):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" in response.content.decode()
+    readable = code.content_sections.filter(access="registered").count()
+    assert response.content.decode().count('class="prose gated"') == readable
 
 
-def test_signed_in_locked_page(client, verified_user, django_assert_num_queries, extra_sections):
+def test_signed_in_locked_page(client, verified_user, django_assert_num_queries, warm):
     client.force_login(verified_user)
-    for code in ["99202", "99203", "99204", "99205", "99211", "99212"]:
-        client.get(f"/codes/cpt/{code}/")
-    # code; session; user with plan; verified email; meters (none left); ancestors; neighbours
-    with django_assert_num_queries(7):
+    for identifier in ["99202", "99203", "99204", "99205", "99211", "99212"]:
+        client.get(f"/codes/cpt/{identifier}/")
+    # session with its user; code; meter (none left)
+    with django_assert_num_queries(3):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" not in response.content.decode()
+
+
+def test_a_page_whose_parts_are_not_kept_yet_builds_them_once(
+    client, code, django_assert_num_queries
+):
+    network_key(today_utc())
+    plan_book(fresh=True)
+    page_parts.clear()
+    # code; meter; ancestors; primary/add-on links; neighbours; sections; new session
+    with django_assert_num_queries(7):
+        client.get("/codes/cpt/0439T/")
+    # the next viewer of the page: code; meter; new session
+    with django_assert_num_queries(3):
+        Client().get("/codes/cpt/0439T/")
+
+
+def test_plans_changed_by_an_editor_are_read_again_once(client, warm, django_assert_num_queries):
+    from metering.models import Plan
+
+    Plan.objects.filter(slug=Plan.GUEST).update(views_per_period=2)
+    # code; meter (reports the plans' new version); the plans; new session
+    with django_assert_num_queries(4):
+        client.get("/codes/cpt/0439T/")
+    with django_assert_num_queries(3):
+        Client().get("/codes/cpt/0439T/")

@@ -62,7 +62,7 @@ def test_robots_txt_lets_crawlers_read_code_pages_only_as_guests_do(
 
 
 def test_sales_copy_follows_the_plan_allowances(client):
-    from accounts.models import Plan
+    from metering.models import Plan
 
     assert "Guests can open 1 code page a month" in client.get("/").content.decode()
     Plan.objects.filter(slug=Plan.FREE).update(views_per_period=10)
