@@ -10,14 +10,18 @@ code, so no page can show text older than the last committed edit, import or rev
 
 import json
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from threading import Lock
 
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from codes.models import Code, ContentSection, Section
 from metering.access import CallToAction, PageAccess
+
+NOTHING = SafeString("")
 
 # Entries kept per process: a few thousand pages of a few kilobytes each.
 LOCAL_PARTS = 2_000
@@ -48,21 +52,31 @@ class Crumb:
 
 @dataclass(frozen=True, slots=True)
 class SectionPart:
+    """A content section, with its card rendered for a reader and for each call to action."""
+
     anchor: str
     title: str
     access: str
     body_html: str
+    readable_html: SafeString
+    locked_html: dict[str, SafeString]  # by call to action
 
 
 @dataclass(frozen=True, slots=True)
 class PageParts:
-    """What a code page shows that is the same for every viewer."""
+    """What a code page shows that is the same for every viewer, rendered once: templates are
+    most of a code page's cost, and these parts only change with the catalogue."""
 
     breadcrumb: tuple[Crumb, ...]
     neighbours: tuple[Link, ...]
     primary_codes: tuple[Link, ...]
     add_on_codes: tuple[Link, ...]
     sections: tuple[SectionPart, ...]
+    breadcrumb_html: SafeString
+    related_html: SafeString  # primary, add-on and neighbouring codes
+    neighbours_html: SafeString  # only the neighbours: for a locked page
+    facts_html: SafeString
+    toc_html: SafeString
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +95,17 @@ class SectionBlock:
 class CodePage:
     code: Code
     access: PageAccess
-    breadcrumb: tuple[Crumb, ...]
+    parts: PageParts
     sections: list[SectionBlock]
-    primary_codes: tuple[Link, ...] = ()
-    add_on_codes: tuple[Link, ...] = ()
-    neighbours: tuple[Link, ...] = field(default_factory=tuple)
+    sections_html: SafeString
+
+    @property
+    def breadcrumb(self) -> tuple[Crumb, ...]:
+        return self.parts.breadcrumb
+
+    @property
+    def related_html(self) -> SafeString:
+        return self.parts.related_html if self.shows_descriptions else self.parts.neighbours_html
 
     @property
     def shows_descriptions(self) -> bool:
@@ -137,18 +157,51 @@ def build_parts(code: Code) -> PageParts:
             primary_codes.append(link.to_code)
         else:
             add_on_codes.append(link.from_code)
-    sections = ContentSection.objects.filter(code=code).only(
-        "position", "title", "access", "body_html"
-    )
+    rows = ContentSection.objects.filter(code=code).only("position", "title", "access", "body_html")
+    page_url = code.get_absolute_url()
+
+    def section_part(row: ContentSection) -> SectionPart:
+        anchor = f"section-{row.position}"
+
+        def card(body: str | None, call_to_action: str | None) -> SafeString:
+            block = SectionBlock(anchor, row.title, row.access, body, call_to_action)  # type: ignore[arg-type]
+            return render_to_string(
+                "codes/includes/content_section.html", {"section": block, "page_url": page_url}
+            )
+
+        return SectionPart(
+            anchor=anchor,
+            title=row.title,
+            access=row.access,
+            body_html=row.body_html,
+            readable_html=card(row.body_html, None),
+            locked_html={cta: card(None, cta) for cta in ("register", "upgrade")},
+        )
+
+    sections = tuple(section_part(row) for row in rows.order_by("position"))
+    neighbours = tuple(_link(c) for c in Code.objects.neighbours_of(code))
+    lists = {
+        "primary_codes": tuple(_link(c) for c in sorted(primary_codes, key=lambda c: c.identifier)),
+        "add_on_codes": tuple(_link(c) for c in sorted(add_on_codes, key=lambda c: c.identifier)),
+        "neighbours": neighbours,
+    }
+    only_neighbours = {"primary_codes": (), "add_on_codes": (), "neighbours": neighbours}
+    crumbs = tuple(Crumb(s.title, s.get_absolute_url()) for s in breadcrumb)
     return PageParts(
-        breadcrumb=tuple(Crumb(s.title, s.get_absolute_url()) for s in breadcrumb),
-        neighbours=tuple(_link(c) for c in Code.objects.neighbours_of(code)),
-        primary_codes=tuple(_link(c) for c in sorted(primary_codes, key=lambda c: c.identifier)),
-        add_on_codes=tuple(_link(c) for c in sorted(add_on_codes, key=lambda c: c.identifier)),
-        sections=tuple(
-            SectionPart(f"section-{s.position}", s.title, s.access, s.body_html)
-            for s in sections.order_by("position")
+        breadcrumb=crumbs,
+        sections=sections,
+        **lists,
+        breadcrumb_html=render_to_string(
+            "codes/includes/breadcrumb_items.html", {"crumbs": crumbs}
         ),
+        related_html=render_to_string(
+            "codes/includes/related_codes.html", {"code": code, "page": lists}
+        ),
+        neighbours_html=render_to_string(
+            "codes/includes/related_codes.html", {"code": code, "page": only_neighbours}
+        ),
+        facts_html=render_to_string("codes/includes/code_facts.html", {"code": code}),
+        toc_html=render_to_string("codes/includes/page_toc.html", {"sections": sections}),
     )
 
 
@@ -200,24 +253,21 @@ def build_code_page(*, code: Code, access: PageAccess) -> CodePage:
     """
     parts = page_parts.get(code)
     if not access.shows_descriptions:
-        return CodePage(code=code, access=access, breadcrumb=parts.breadcrumb, sections=[],
-                        neighbours=parts.neighbours)  # fmt: skip
-    sections = [
-        SectionBlock(
-            anchor=part.anchor,
-            title=part.title,
-            access=part.access,
-            body_html=part.body_html if access.can_read(part.access) else None,
-            call_to_action=access.unlocks(part.access),
-        )
-        for part in parts.sections
-    ]
+        return CodePage(code=code, access=access, parts=parts, sections=[], sections_html=NOTHING)
+    sections: list[SectionBlock] = []
+    cards: list[str] = []
+    for part in parts.sections:
+        if access.can_read(part.access):
+            sections.append(SectionBlock(part.anchor, part.title, part.access, part.body_html))
+            cards.append(part.readable_html)
+        else:
+            unlock = access.unlocks(part.access) or "upgrade"
+            sections.append(SectionBlock(part.anchor, part.title, part.access, None, unlock))
+            cards.append(part.locked_html[unlock])
     return CodePage(
         code=code,
         access=access,
-        breadcrumb=parts.breadcrumb,
+        parts=parts,
         sections=sections,
-        primary_codes=parts.primary_codes,
-        add_on_codes=parts.add_on_codes,
-        neighbours=parts.neighbours,
+        sections_html=SafeString("\n".join(cards)),
     )

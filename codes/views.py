@@ -81,9 +81,9 @@ def code_detail(request: HttpRequest, set_slug: str, identifier: str) -> HttpRes
     compact = compact_identifier(identifier)
     if compact is None:
         raise Http404("No such code.")
-    code = get_object_or_404(
-        Code.objects.for_page().filter(code_set__slug=set_slug.lower()).by_compact(compact)
-    )
+    code = Code.objects.for_code_page(set_slug.lower(), compact)
+    if code is None:
+        raise Http404("No such code.")
     if set_slug != code.code_set.slug or identifier != code.identifier:
         return redirect(code, permanent=True)
     access = page_access(request=request, code=code)

@@ -32,7 +32,7 @@ def test_pages_answer_503_with_retry_after_while_the_database_is_down(monkeypatc
     def unreachable(*args, **kwargs):
         raise OperationalError("the database system is shutting down")
 
-    monkeypatch.setattr("codes.views.get_object_or_404", unreachable)
+    monkeypatch.setattr("codes.models.CodeQuerySet.for_code_page", unreachable)
     client = Client(raise_request_exception=False)
 
     response = client.get("/codes/cpt/0439T/")
@@ -46,7 +46,7 @@ def test_other_errors_still_answer_500(monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr("codes.views.get_object_or_404", broken)
+    monkeypatch.setattr("codes.models.CodeQuerySet.for_code_page", broken)
     client = Client(raise_request_exception=False)
 
     response = client.get("/codes/cpt/0439T/")

@@ -137,3 +137,40 @@ def test_string_forms_and_urls():
     assert code.get_absolute_url() == "/codes/cpt/0439T/"
     assert code.section.get_absolute_url() == "/codes/cpt/sections/cpt-category-iii/"
     assert str(code.code_set) == "CPT®"
+
+
+@pytest.mark.parametrize(
+    ("code_set", "compact"),
+    [("cpt", "0501T"), ("cpt", "0439T"), ("icd10cm", "E119"), ("hcpcs", "G0439")],
+)
+def test_the_code_page_lookup_reads_what_the_orm_reads(code_set, compact):
+    """for_code_page() builds its rows from fixed SQL: every field must land where it belongs."""
+    fast = Code.objects.for_code_page(code_set, compact)
+    slow = (
+        Code.objects.select_related("code_set", "section", "replaced_by__code_set")
+        .filter(code_set__slug=code_set)
+        .by_compact(compact)
+        .get()
+    )
+    assert fast is not None
+
+    def fields(obj, names=None):
+        return {
+            f.attname: getattr(obj, f.attname)
+            for f in obj._meta.concrete_fields
+            if f.attname != "search_vector" and (names is None or f.attname in names)
+        }
+
+    assert fields(fast) == fields(slow)
+    assert fields(fast.code_set) == fields(slow.code_set)
+    assert (fast.section and fields(fast.section)) == (slow.section and fields(slow.section))
+    if slow.replaced_by is not None:
+        names = {"id", "identifier", "title", "status", "code_set_id"}
+        assert fields(fast.replaced_by, names) == fields(slow.replaced_by, names)
+        assert fast.replaced_by.get_absolute_url() == slow.replaced_by.get_absolute_url()
+    assert isinstance(fast.catalogue_version, int)  # type: ignore[attr-defined]
+
+
+def test_the_code_page_lookup_finds_nothing_for_an_unknown_code():
+    assert Code.objects.for_code_page("cpt", "0000T") is None
+    assert Code.objects.for_code_page("nosuchset", "0439T") is None
