@@ -1,13 +1,18 @@
-"""The harness for scripts that drive CodeAhead's servers (`make faults`, next `make bench`):
-PostgreSQL clusters, gunicorn app servers, the environment they get, an HTTP client, management
-commands, and Django in the calling process.
+"""The harness shared by the scripts that drive CodeAhead's servers (`make faults`, next
+`make bench`) and by bin/localdb: PostgreSQL clusters, gunicorn app servers, the environment
+they get, an HTTP client, management commands, and Django in the calling process.
 
 Every address is on 127.0.0.1 or a Unix socket; every request and every wait has a timeout.
-psycopg, redis and Django are imported by the functions that need them, so that importing this
-module needs only the standard library.
+This module imports only the standard library at load time, so that `bin/localdb stop`, `status`
+and `destroy` work without the virtualenv (a second `make clean`); psycopg, redis and Django are
+imported by the functions that need them.
+
+    python -m ops.harness localdb start|stop|status|destroy   (what bin/localdb runs)
 """
 
+import hashlib
 import http.cookiejar
+import importlib.util
 import os
 import pwd
 import re
@@ -15,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -417,7 +423,8 @@ def _must(command: list[str], timeout: float) -> None:
 
 class PostgresCluster:
     """A cluster in `root`: data in root/data, its Unix socket in root/run, run by the postgres
-    user when we are root."""
+    user when we are root. `project()` is the project-local one of bin/localdb; the scripts make
+    throwaway ones in a temporary folder."""
 
     def __init__(self, root: Path, port: int, log: Path | None = None) -> None:
         self.root = root
@@ -425,6 +432,12 @@ class PostgresCluster:
         self.socket_dir = root / "run"
         self.log = log or root / "postgres.log"
         self.port = port
+
+    @classmethod
+    def project(cls) -> "PostgresCluster":
+        """The cluster in .pg, or where .pg links to (see localdb_start)."""
+        real = PROJECT_PG.resolve()
+        return cls(real, PROJECT_PORT, real / "server.log")
 
     @cached_property
     def bindir(self) -> Path:
@@ -597,3 +610,100 @@ class RedisServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# bin/localdb: the project-local cluster for development and tests, in .pg, socket in .pg/run
+
+
+PROJECT_PG = ROOT / ".pg"
+PROJECT_PORT = 54329  # also in codeahead/settings.py (LOCAL_DATABASE)
+
+
+def localdb_start() -> int:
+    """Initialise on first use, start if not running, create the database if missing."""
+    if importlib.util.find_spec("psycopg") is None:  # it creates the database, at the end
+        raise Unavailable(
+            "psycopg is missing: 'make db' builds the virtualenv, then starts the database."
+        )
+    if os.geteuid() == 0 and not os.path.lexists(PROJECT_PG):
+        postgres_user()  # before anything is made: without it, say what to install
+        if _run(as_owner(["test", "-x", str(ROOT)]), timeout=10).returncode != 0:
+            # The checkout sits where the postgres user cannot go (under /root, say): keep the
+            # cluster in /var/tmp and point .pg at it, so every path below stays the same.
+            digest = hashlib.md5(str(ROOT).encode(), usedforsecurity=False).hexdigest()[:12]
+            outside = Path("/var/tmp") / f"codeahead-pg-{digest}"  # noqa: S108 - ours, by name
+            outside.mkdir(parents=True, exist_ok=True)
+            PROJECT_PG.symlink_to(outside)
+            print(
+                f"localdb: {ROOT} is closed to the postgres user; the cluster lives in {outside}",
+                flush=True,
+            )
+    cluster = PostgresCluster.project()
+    cluster.claim()
+    if os.geteuid() == 0 and not cluster.writable():
+        raise Unavailable(
+            f"the postgres user cannot write to {PROJECT_PG}: make it writable for postgres, "
+            "or set DATABASE_URL."
+        )
+    if not cluster.initialised:
+        print("localdb: creating a PostgreSQL cluster in .pg/data", flush=True)
+        cluster.init()
+    if not cluster.running():
+        try:
+            cluster.start()
+        except RuntimeError as error:
+            print(error, file=sys.stderr)  # pg_ctl's own words
+            raise RuntimeError("PostgreSQL did not start; see .pg/server.log") from None
+    cluster.create_database()
+    return 0
+
+
+def localdb_stop() -> int:
+    PostgresCluster.project().stop()
+    return 0
+
+
+def localdb_status() -> int:
+    """0 when running (pg_ctl's status)."""
+    return PostgresCluster.project().status()
+
+
+def localdb_destroy() -> int:
+    """Stop the server and delete the cluster, and its /var/tmp home if it has one."""
+    cluster = PostgresCluster.project()
+    cluster.stop()
+    if PROJECT_PG.is_symlink():
+        if cluster.root.exists():
+            shutil.rmtree(cluster.root)
+        PROJECT_PG.unlink()
+    elif PROJECT_PG.exists():
+        shutil.rmtree(PROJECT_PG)
+    return 0
+
+
+LOCALDB = {
+    "start": localdb_start,
+    "stop": localdb_stop,
+    "status": localdb_status,
+    "destroy": localdb_destroy,
+}
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] != ["localdb"] or len(argv) < 2 or argv[1] not in LOCALDB:
+        print("usage: bin/localdb start|stop|status|destroy", file=sys.stderr)
+        return 2
+    try:
+        if pg_bindir() is None:
+            raise Unavailable(
+                "PostgreSQL server is not installed: install it with 'apt-get install "
+                "postgresql' (or set DATABASE_URL to an existing database)."
+            )
+        return LOCALDB[argv[1]]()
+    except (Unavailable, RuntimeError, OSError) as error:
+        print(f"localdb: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

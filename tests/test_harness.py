@@ -74,3 +74,21 @@ def test_cluster_starts_on_its_socket_only_without_fsync(monkeypatch, tmp_path):
         "-c listen_addresses='' -c fsync=off -c synchronous_commit=off"
     )
     assert pg_ctl[-1] == "start"
+
+
+def test_localdb_without_a_known_command_prints_its_usage(capsys):
+    assert harness.main(["localdb"]) == 2
+    assert harness.main(["localdb", "restart"]) == 2
+
+    assert capsys.readouterr().err == "usage: bin/localdb start|stop|status|destroy\n" * 2
+
+
+def test_localdb_without_postgresql_says_what_to_install(monkeypatch, capsys):
+    monkeypatch.setattr(harness, "pg_bindir", lambda: None)
+
+    assert harness.main(["localdb", "start"]) == 1
+
+    assert capsys.readouterr().err == (
+        "localdb: PostgreSQL server is not installed: install it with 'apt-get install "
+        "postgresql' (or set DATABASE_URL to an existing database).\n"
+    )
