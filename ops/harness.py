@@ -1,6 +1,6 @@
-"""The harness shared by the scripts that drive CodeAhead's servers (`make faults`, next
-`make bench`) and by bin/localdb: PostgreSQL clusters, gunicorn app servers, the environment
-they get, an HTTP client, management commands, and Django in the calling process.
+"""The harness shared by the scripts that drive CodeAhead's servers (`make bench`, `make faults`)
+and by bin/localdb: PostgreSQL clusters, gunicorn app servers, the environment they get, an HTTP
+client, management commands, and Django in the calling process.
 
 Every address is on 127.0.0.1 or a Unix socket; every request and every wait has a timeout.
 This module imports only the standard library at load time, so that `bin/localdb stop`, `status`
