@@ -1,8 +1,9 @@
 """The benchmark database `codeahead_bench`: the public-domain code sets plus generated volume.
 
-Built once and reused: `prepare()` migrates (cheap when nothing is new), imports a code set only
-when its codes are missing, and generates the volume only when the marker table `bench_volume`
-says it has not been made. `fresh=True` drops the database and builds everything again.
+Built once and reused: `prepare_database()` in bench/run.py migrates (cheap when nothing is
+new), imports a code set only when its codes are missing, and generates the volume only when the
+marker table `bench_volume` says it has not been made. `fresh=True` drops the database and
+builds everything again.
 
 The volume is made by SQL (generate_series), not the ORM, in about half a minute:
 users with verified addresses, sessions, and meters with their views spread over real codes in
@@ -10,16 +11,15 @@ the current and three past periods, so that the meter tables hold over a million
 """
 
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
+from ops.harness import ROOT, manage
+
 NAME = "codeahead_bench"
 HCPCS_FILE = ROOT / "fixtures" / "hcpcs" / "hcpcs_level2_2020.csv.gz"  # shipped, public domain
 # Bump when the generated volume changes shape: the next run regenerates it.
@@ -58,12 +58,6 @@ def create_database(dsn: str, *, fresh: bool, say: Say) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(NAME)))
 
 
-def manage(env: Mapping[str, str], *args: str) -> None:
-    """Run a management command against the benchmark database; its output is shown."""
-    command = [sys.executable, str(ROOT / "manage.py"), *args]
-    subprocess.run(command, cwd=ROOT, env=dict(env), check=True)  # noqa: S603 - our own command
-
-
 def code_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     rows = conn.execute(
         "SELECT s.slug, count(c.id) FROM codes_codeset s "
@@ -72,7 +66,7 @@ def code_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     return {slug: count for slug, count in rows}
 
 
-def import_missing_sets(dsn: str, env: Mapping[str, str], say: Say) -> list[str]:
+def import_missing_sets(dsn: str, env: dict[str, str], say: Say) -> list[str]:
     """Import each public-domain set that is not complete yet (a set is imported in one
     transaction, and the import refreshes the spelling-correction words). Returns the sets still
     missing: an import that failed is reported and the benchmark goes on with what is there."""

@@ -14,41 +14,49 @@ Every request goes to 127.0.0.1 only, and every wrk run is bounded in time.
 """
 
 import argparse
-import http.client
 import json
 import os
 import platform
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
-
-from psycopg.conninfo import make_conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import dataset  # noqa: E402 - bench/dataset.py: this script's folder is on sys.path
+# bench/dataset.py: this script's folder is on sys.path; ops.harness: the project's is now.
+import dataset  # noqa: E402
+
+from ops.harness import (  # noqa: E402
+    AppServer,
+    PostgresCluster,
+    Reply,
+    account_meter_used,
+    app_env,
+    close_db,
+    ensure_command,
+    fetch,
+    manage,
+    password_hash,
+    setup_django,
+    unwind_on,
+    verified_account,
+)
 
 BENCH = ROOT / "bench"
 WRK_SCRIPTS = BENCH / "wrk"
 RESULTS = BENCH / "results"
-PG_SOCKET_DIR = ROOT / ".pg" / "run"
-PG_PORT = 54329
-PG_USER = "codeahead"
 
 # The signed-in viewer of the revisit scenario: a verified free account, made on first use.
 REVISIT_EMAIL = "bench-revisit@bench.codeahead.invalid"
@@ -114,22 +122,10 @@ def say(message: str) -> None:
 
 
 def ensure_wrk() -> str:
-    """Path of wrk, installing Debian's package the way a reader of the README would."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    apt = shutil.which("apt-get")
-    if apt is None or os.geteuid() != 0:
-        raise SystemExit("bench: wrk is missing: install it with 'apt-get install wrk'.")
-    say("wrk is missing: apt-get install -y wrk")
-    install = [apt, "install", "-y", "-q", "wrk"]
-    if subprocess.run(install, check=False).returncode != 0:  # noqa: S603 - fixed command
-        say("apt-get update, then apt-get install -y wrk again")
-        subprocess.run([apt, "update", "-q"], check=True)  # noqa: S603 - fixed command
-        subprocess.run(install, check=True)  # noqa: S603 - fixed command
-    found = shutil.which("wrk")
+    """Path of wrk, installing Debian's package when it is missing (as root)."""
+    found = ensure_command("wrk", "wrk", say)
     if found is None:
-        raise SystemExit("bench: wrk is still missing after apt-get install wrk.")
+        raise SystemExit("bench: wrk is missing: install it with 'apt-get install wrk'.")
     return found
 
 
@@ -277,136 +273,16 @@ class Quiet:
 # The server
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fetch(base: str, path: str, cookie: str = "", timeout: float = 10) -> tuple[int, str]:
-    """GET `path` as the TLS proxy in front of the site would pass it on; no redirects followed."""
-    host, port = urllib.parse.urlsplit(base).netloc.split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+def fetch_proxied(server: AppServer, path: str, cookie: str = "") -> Reply:
+    """GET `path` as the TLS proxy in front of the site would pass it on (bench/wrk/common.lua
+    sends the same X-Forwarded-Proto and X-Forwarded-For)."""
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "2001:db8::1"}
     if cookie:
         headers["Cookie"] = cookie
-    try:
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read().decode(errors="replace")
-    finally:
-        connection.close()
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
-    """Serve the site on a free port of 127.0.0.1; yields the base URL. Always stops it."""
-    port = free_port()
-    # The project's own gunicorn settings (those of `make serve`), on our port and worker count.
-    env = env | {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "--config=codeahead/gunicorn.conf.py",
-        "--no-control-socket",
-    ]
-    say(f"starting gunicorn: {workers} sync workers on 127.0.0.1:{port} (log: {log})")
-    with log.open("ab") as output:
-        server = subprocess.Popen(  # noqa: S603 - gunicorn of this venv
-            command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({server.returncode}); see {log}")
-            try:
-                if fetch(base, FLOOR_PATH, timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        if server.poll() is None:
-            server.terminate()  # gunicorn's graceful stop
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)  # its own session: only its workers
-                server.wait()
-        say("gunicorn stopped")
-
-
-def stop_on_sigterm() -> None:
-    """`kill` of this script stops gunicorn too: SIGTERM unwinds like Ctrl-C."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(f"bench: stopped by signal {signum}")
-
-    signal.signal(signal.SIGTERM, handler)
+    return fetch(server.base + path, headers)
 
 
 # Django in this process (the search comparison, the revisit session, the scenario URLs)
-
-
-# Settings a developer's shell may hold that would make the benchmark measure something else.
-APP_VARIABLES = {
-    "DJANGO_SETTINGS_MODULE",
-    "REDIS_URL",
-    "DB_CONN_MAX_AGE",
-    "DB_STATEMENT_TIMEOUT_MS",
-    "HTTPS",
-    "SECURE_SSL_REDIRECT",
-    "METER_PERIOD",
-    "METER_NETWORK_DAILY",
-    "LOG_LEVEL",
-    "REQUEST_LOG_LEVEL",
-    "WEB_CONCURRENCY",
-    "WEB_TIMEOUT",
-    "WEB_MAX_REQUESTS",
-    "BIND",
-}
-
-
-def django_env(secret_key: str) -> dict[str, str]:
-    host = urllib.parse.quote(str(PG_SOCKET_DIR), safe="")
-    env = {key: value for key, value in os.environ.items() if key not in APP_VARIABLES}
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=secret_key,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"postgres://{PG_USER}@{host}:{PG_PORT}/{dataset.NAME}",
-        # Behind one proxy that terminates TLS: the client is X-Forwarded-For's last address
-        # and X-Forwarded-Proto says https (every request of the benchmark carries both).
-        TRUSTED_PROXY_COUNT="1",
-        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
-        DJANGO_SETTINGS_MODULE="codeahead.settings",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    import django
-
-    django.setup()
-
-
-def password_hash() -> str:
-    from django.contrib.auth.hashers import make_password
-
-    return make_password(secrets.token_urlsafe(16))
-
-
-def close_db() -> None:
-    from django.db import connections
-
-    connections.close_all()
 
 
 @dataclass
@@ -419,15 +295,13 @@ class Urls:
 
 def prepare_urls() -> Urls:
     """The paths the scenarios request, and a signed-in session for the revisit."""
-    from allauth.account.models import EmailAddress
+    from django.conf import settings
     from django.db.models import TextField
     from django.db.models.functions import MD5, Cast
     from django.templatetags.static import static
     from django.test import Client
 
-    from accounts.models import User
     from codes.models import Code, Section
-    from metering.models import Plan
 
     sampled = (
         Code.objects.select_related("code_set")
@@ -444,14 +318,11 @@ def prepare_urls() -> Urls:
     assert code.section is not None
     chapter = Section.objects.ancestors_of(code.section, code.code_set)[0]
 
-    user = User.objects.filter(email=REVISIT_EMAIL).first()
-    if user is None:
-        user = User.objects.create_user(REVISIT_EMAIL, plan=Plan.objects.get(slug=Plan.FREE))
-        EmailAddress.objects.create(user=user, email=REVISIT_EMAIL, verified=True, primary=True)
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    from django.conf import settings
-
+    client.force_login(
+        verified_account(REVISIT_EMAIL, plan="free"),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     return Urls(
         guest_codes=guest_codes,
@@ -469,18 +340,6 @@ def meter_counts() -> dict[str, int]:
     counts = dict(Meter.objects.values_list("scope").annotate(n=Count("id")).order_by())
     counts["views"] = MeterView.objects.count()
     return counts
-
-
-def revisit_meter_used() -> int | None:
-    from accounts.models import User
-    from metering.models import Meter
-    from metering.plans import period_start, today_utc
-
-    key = User.objects.values_list("meter_key", flat=True).get(email=REVISIT_EMAIL)
-    meter = Meter.objects.filter(
-        scope="account", key=key, period_start=period_start(today_utc())
-    ).first()
-    return meter.used if meter else None
 
 
 # The search comparison
@@ -597,7 +456,89 @@ def table(results: list[Measured]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+# The run
+
+
+@dataclass
+class Run:
+    """One benchmark run: its settings, and what it gathers for the table and the report."""
+
+    options: argparse.Namespace
+    started: float
+    wrk: str
+    workdir: Path  # wrk's path files and the server's log; removed at the end
+    config: LoadConfig
+    phases: dict[str, float] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)  # row counts of the benchmark database
+    missing: list[str] = field(default_factory=list)  # code sets that could not be imported
+    search: dict[str, Any] = field(default_factory=dict)  # the in-process search comparison
+    results: list[Measured] = field(default_factory=list)
+    errors_logged: int = 0  # tracebacks in the server's log
+    figures: dict[str, Any] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+
+    @property
+    def server_log(self) -> Path:
+        return self.workdir / "gunicorn.log"
+
+    def phase(self, key: str, since: float) -> None:
+        self.phases[key] = time.monotonic() - since
+
+
+def print_summary(run: Run) -> None:
+    print()
+    print(table(run.results))
+    if run.search:
+        s = run.search
+        print(
+            f"\nsearch query, in process ({s['search_queries']} queries x "
+            f"{s['search_repetitions']}; count + first page):\n"
+            f"  real search   p50 {s['search_p50_ms']:8.2f} ms   p95 {s['search_p95_ms']:8.2f} ms\n"
+            f"  naive scan    p50 {s['naive_search_p50_ms']:8.2f} ms   "
+            f"p95 {s['naive_search_p95_ms']:8.2f} ms\n"
+            f"  speed-up (p50) {s['search_speedup_p50']:.1f} x"
+        )
+    print("\ntargets (reported, not asserted):")
+    for target in run.targets:
+        verdict = {True: "met", False: "NOT met", None: "not measured"}[target.met]
+        print(f"  {target.target:<50} {target.value!s:>8}  {verdict}")
+    if run.missing:
+        print(f"\nWARNING: code sets missing from the benchmark database: {', '.join(run.missing)}")
+    if run.errors_logged:
+        print(f"\nWARNING: {run.errors_logged} tracebacks in the gunicorn log {run.server_log}")
+    config = run.config
+    print(
+        f"\n{os.cpu_count()} CPUs, gunicorn {run.options.workers} sync workers, wrk "
+        f"-t{config.threads} -c{config.connections} {config.duration} s per scenario; "
+        f"{run.phases['total_s']:.0f} s in all"
+    )
+
+
+def report(run: Run) -> dict[str, Any]:
+    """The results file: bench/results/latest.json unless --output says otherwise."""
+    return {
+        **run.figures,
+        "targets": [asdict(target) for target in run.targets],
+        "scenarios": {row.name: asdict(row) for row in run.results},
+        "search_per_query": run.search.get("search_per_query", {}),
+        "dataset": run.data,
+        "missing_code_sets": run.missing,
+        "server_tracebacks": run.errors_logged,
+        "gunicorn": {"workers": run.options.workers, "worker_class": "sync"},
+        "wrk": asdict(run.config),
+        "phases": {key: round(value, 1) for key, value in run.phases.items()},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fresh", action="store_true", help="rebuild codeahead_bench first")
     # 2 x cores, the default of codeahead/gunicorn.conf.py: on two cores 2, 3 and 4 sync workers
@@ -615,41 +556,41 @@ def main() -> None:
         "--quiet-wait", type=int, default=120, help="seconds in all to wait for an idle machine"
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
-    options = parser.parse_args()
-    started = time.monotonic()
-    phases: dict[str, float] = {}
-    stop_on_sigterm()
+    return parser.parse_args()
 
-    wrk = ensure_wrk()
-    env = django_env(secret_key=secrets.token_urlsafe(50))
-    dsn = make_conninfo(host=str(PG_SOCKET_DIR), port=PG_PORT, user=PG_USER)
 
+def prepare_database(run: Run, cluster: PostgresCluster, env: dict[str, str]) -> None:
+    """The benchmark database (bench/dataset.py: built on first use, then reused), Django in
+    this process, and the static files the server serves."""
+    dsn = cluster.conninfo(dbname=None)
     say(f"preparing database {dataset.NAME}")
-    dataset.create_database(dsn, fresh=options.fresh, say=say)
-    dataset.manage(env, "migrate", "--noinput", "--verbosity=0")
-    dataset.manage(env, "createcachetable")
-    dataset.manage(env, "load_demo")
-    missing = dataset.import_missing_sets(dsn, env, say)
+    dataset.create_database(dsn, fresh=run.options.fresh, say=say)
+    manage(env, "migrate", "--noinput", "--verbosity=0")
+    manage(env, "createcachetable")
+    manage(env, "load_demo")
+    run.missing = dataset.import_missing_sets(dsn, env, say)
     setup_django(env)
-    dataset.make_volume(dsn, password_hash=password_hash(), say=say)
-    data = dataset.describe(dsn)
+    dataset.make_volume(dsn, password_hash=password_hash(secrets.token_urlsafe(16)), say=say)
+    data = run.data = dataset.describe(dsn)
     say(
         f"{data['users']:,} users, {data['meter_rows']:,} meter rows "
         f"({data['meters']:,} meters, {data['meter_views']:,} views), codes {data['codes']}"
     )
-    dataset.manage(env, "collectstatic", "--noinput", "--verbosity=0")
-    phases["prepare_s"] = time.monotonic() - started
+    manage(env, "collectstatic", "--noinput", "--verbosity=0")
+    run.phase("prepare_s", run.started)
 
-    urls = prepare_urls()
-    search_figures: dict[str, Any] = {}
-    if not options.no_search_compare:
-        say(f"timing search: {len(COMPARE_QUERIES)} queries x {REPETITIONS}, real and naive")
-        mark = time.monotonic()
-        search_figures = compare_search()
-        phases["search_compare_s"] = time.monotonic() - mark
-    close_db()
 
-    scenarios = [
+def time_search(run: Run) -> None:
+    if run.options.no_search_compare:
+        return
+    say(f"timing search: {len(COMPARE_QUERIES)} queries x {REPETITIONS}, real and naive")
+    mark = time.monotonic()
+    run.search = compare_search()
+    run.phase("search_compare_s", mark)
+
+
+def scenarios(urls: Urls, only: list[str] | None) -> list[Scenario]:
+    every = [
         Scenario("floor", "floor (robots.txt)", "paths.lua", [FLOOR_PATH]),
         Scenario("static", "static file", "paths.lua", [urls.static]),
         Scenario("guest_first_view", "guest first view", "guest.lua", urls.guest_codes),
@@ -664,108 +605,110 @@ def main() -> None:
         Scenario("browse", "browse code set", "paths.lua", [BROWSE_SET_PATH]),
         Scenario("browse_section", "browse chapter", "paths.lua", [urls.section]),
     ]
-    if options.only:
-        scenarios = [s for s in scenarios if s.name == "floor" or s.name in options.only]
-    config = LoadConfig(options.threads, options.connections, options.duration, options.warmup)
-    results: list[Measured] = []
-    workdir = Path(tempfile.mkdtemp(prefix="codeahead-bench-"))
-    log = workdir / "gunicorn.log"
-    mark = time.monotonic()
-    quiet = Quiet(options.quiet_wait)
-    with gunicorn(env, options.workers, log) as base:
-        status, body = fetch(base, REVISIT_PATH, cookie=urls.revisit_cookie)
-        if status != 200 or 'id="official-heading"' not in body:
-            raise RuntimeError(f"the signed-in user does not see {REVISIT_PATH} unlocked")
-        used_before = revisit_meter_used()
-        for scenario in scenarios:
-            status, _ = fetch(base, scenario.paths[0], cookie=scenario.cookie)
-            if status != scenario.status:
-                raise RuntimeError(f"{scenario.paths[0]} answers {status}, not {scenario.status}")
-            busy = quiet.wait()
-            say(f"loading {scenario.name}: {config.warmup} s warm-up, {config.duration} s")
-            before = meter_counts() if scenario.name == "guest_first_view" else {}
-            row = measure(wrk, base, config, scenario, workdir)
-            row.cpu_busy_before = round(busy, 2)
-            if busy > Quiet.BUSY:
-                row.notes.append(f"other processes kept the CPUs {busy:.0%} busy before it")
-            if before:
-                after = meter_counts()
-                row.notes.append(
-                    f"wrote {after.get('guest', 0) - before.get('guest', 0):,} guest meters and "
-                    f"{after['views'] - before['views']:,} views (warm-up included)"
-                )
-            if scenario.name == "revisit" and revisit_meter_used() != used_before:
-                row.notes.append("WARNING: the revisits used views")
-            results.append(row)
-        close_db()
-    phases["load_s"] = time.monotonic() - mark
-    errors_logged = log.read_text().count("Traceback") if log.exists() else 0
+    if only:
+        return [s for s in every if s.name == "floor" or s.name in only]
+    return every
 
-    floor = results[0].rps
-    for row in results:
+
+def load_scenario(
+    run: Run, server: AppServer, scenario: Scenario, quiet: Quiet, revisit_used: int | None
+) -> Measured:
+    """Check the scenario's first page answers as expected, wait for a quiet machine, load it
+    with wrk, and note what else was seen (meter rows written, views used by the revisits)."""
+    status = fetch_proxied(server, scenario.paths[0], scenario.cookie).status
+    if status != scenario.status:
+        raise RuntimeError(f"{scenario.paths[0]} answers {status}, not {scenario.status}")
+    busy = quiet.wait()
+    say(f"loading {scenario.name}: {run.config.warmup} s warm-up, {run.config.duration} s")
+    before = meter_counts() if scenario.name == "guest_first_view" else {}
+    row = measure(run.wrk, server.base, run.config, scenario, run.workdir)
+    row.cpu_busy_before = round(busy, 2)
+    if busy > Quiet.BUSY:
+        row.notes.append(f"other processes kept the CPUs {busy:.0%} busy before it")
+    if before:
+        after = meter_counts()
+        row.notes.append(
+            f"wrote {after.get('guest', 0) - before.get('guest', 0):,} guest meters and "
+            f"{after['views'] - before['views']:,} views (warm-up included)"
+        )
+    if scenario.name == "revisit" and account_meter_used(REVISIT_EMAIL) != revisit_used:
+        row.notes.append("WARNING: the revisits used views")
+    return row
+
+
+def load_scenarios(run: Run, env: dict[str, str], urls: Urls, chosen: list[Scenario]) -> None:
+    """gunicorn with the project's settings on a free port, each scenario loaded in turn; the
+    server is always stopped again."""
+    mark = time.monotonic()
+    quiet = Quiet(run.options.quiet_wait)
+    server = AppServer("gunicorn", env, run.server_log, workers=run.options.workers)
+    say(
+        f"starting gunicorn: {server.workers} sync workers on 127.0.0.1:{server.port} "
+        f"(log: {run.server_log})"
+    )
+    with server:
+        revisit = fetch_proxied(server, REVISIT_PATH, urls.revisit_cookie)
+        if revisit.status != 200 or 'id="official-heading"' not in revisit.body:
+            raise RuntimeError(f"the signed-in user does not see {REVISIT_PATH} unlocked")
+        revisit_used = account_meter_used(REVISIT_EMAIL)
+        for scenario in chosen:
+            run.results.append(load_scenario(run, server, scenario, quiet, revisit_used))
+        close_db()
+    say("gunicorn stopped")
+    run.phase("load_s", mark)
+    log = run.server_log
+    run.errors_logged = log.read_text().count("Traceback") if log.exists() else 0
+
+
+def score(run: Run) -> None:
+    """Each scenario against the floor, the headline figures, and the targets."""
+    floor = run.results[0].rps
+    for row in run.results:
         row.ratio_to_floor = row.rps / floor if floor else 0.0
-    by_name = {row.name: row for row in results}
-    figures: dict[str, Any] = {f"{row.name}_rps": round(row.rps, 1) for row in results}
+    by_name = {row.name: row for row in run.results}
+    figures: dict[str, Any] = {f"{row.name}_rps": round(row.rps, 1) for row in run.results}
     for name in ("guest_first_view", "revisit", "search"):
         if name in by_name:
             figures[f"{name}_ratio"] = round(by_name[name].ratio_to_floor, 3)
-    figures.update({k: v for k, v in search_figures.items() if k != "search_per_query"})
-    targets = []
+    figures.update({k: v for k, v in run.search.items() if k != "search_per_query"})
+    run.figures = figures
     for key, wanted, text in TARGETS:
         value = figures.get(key)
-        targets.append(Target(text, key, wanted, value, None if value is None else value >= wanted))
-    phases["total_s"] = time.monotonic() - started
+        met = None if value is None else value >= wanted
+        run.targets.append(Target(text, key, wanted, value, met))
 
-    print()
-    print(table(results))
-    if search_figures:
-        s = search_figures
-        print(
-            f"\nsearch query, in process ({s['search_queries']} queries x "
-            f"{s['search_repetitions']}; count + first page):\n"
-            f"  real search   p50 {s['search_p50_ms']:8.2f} ms   p95 {s['search_p95_ms']:8.2f} ms\n"
-            f"  naive scan    p50 {s['naive_search_p50_ms']:8.2f} ms   "
-            f"p95 {s['naive_search_p95_ms']:8.2f} ms\n"
-            f"  speed-up (p50) {s['search_speedup_p50']:.1f} x"
-        )
-    print("\ntargets (reported, not asserted):")
-    for target in targets:
-        verdict = {True: "met", False: "NOT met", None: "not measured"}[target.met]
-        print(f"  {target.target:<50} {target.value!s:>8}  {verdict}")
-    if missing:
-        print(f"\nWARNING: code sets missing from the benchmark database: {', '.join(missing)}")
-    if errors_logged:
-        print(f"\nWARNING: {errors_logged} tracebacks in the gunicorn log {log}")
-    print(
-        f"\n{os.cpu_count()} CPUs, gunicorn {options.workers} sync workers, wrk "
-        f"-t{config.threads} -c{config.connections} {config.duration} s per scenario; "
-        f"{phases['total_s']:.0f} s in all"
+
+def main() -> None:
+    options = parse_options()
+    started = time.monotonic()
+    unwind_on("bench", signal.SIGTERM)  # `kill` of this script stops gunicorn too
+    run = Run(
+        options,
+        started,
+        wrk=ensure_wrk(),
+        workdir=Path(tempfile.mkdtemp(prefix="codeahead-bench-")),
+        config=LoadConfig(options.threads, options.connections, options.duration, options.warmup),
     )
-
-    report = {
-        **figures,
-        "targets": [asdict(target) for target in targets],
-        "scenarios": {row.name: asdict(row) for row in results},
-        "search_per_query": search_figures.get("search_per_query", {}),
-        "dataset": data,
-        "missing_code_sets": missing,
-        "server_tracebacks": errors_logged,
-        "gunicorn": {"workers": options.workers, "worker_class": "sync"},
-        "wrk": asdict(config),
-        "phases": {key: round(value, 1) for key, value in phases.items()},
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "git_commit": git("rev-parse", "HEAD"),
-        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    cluster = PostgresCluster.project()  # bin/localdb's, started by make bench
+    # As behind one proxy that terminates TLS: every request of the benchmark carries
+    # X-Forwarded-Proto and X-Forwarded-For.
+    env = app_env(
+        secret_key=secrets.token_urlsafe(50),
+        database_url=cluster.url(dataset.NAME),
+        behind_tls_proxy=True,
+    )
+    prepare_database(run, cluster, env)
+    urls = prepare_urls()
+    time_search(run)
+    close_db()
+    load_scenarios(run, env, urls, scenarios(urls, options.only))
+    score(run)
+    run.phase("total_s", started)
+    print_summary(run)
     options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(json.dumps(report, indent=2) + "\n")
+    options.output.write_text(json.dumps(report(run), indent=2) + "\n")
     say(f"wrote {options.output}")
-    shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(run.workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,10 +37,30 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
+from ops.harness import (
+    CSRF_FIELD,
+    ROOT,
+    AppServer,
+    Browser,
+    PostgresCluster,
+    RedisServer,
+    Unavailable,
+    account_meter_used,
+    app_env,
+    close_db,
+    ensure_command,
+    fetch,
+    free_port,
+    manage,
+    password_hash,
+    setup_django,
+    unwind_on,
+    verified_account,
+)
 from ops.load import (
     Load,
     Prober,
@@ -52,11 +71,8 @@ from ops.load import (
     run_count,
     summarize,
 )
-from ops.services import PostgresCluster, RedisServer, ensure_redis_server, say
-from ops.site import ROOT, AppServer, Browser, app_env, fetch, free_port
 
 RESULTS = ROOT / "ops" / "results"
-PYTHON = ROOT / ".venv" / "bin" / "python"
 PASSWORD = "faults-" + secrets.token_urlsafe(12)  # one password for every account of the run
 FREE_ALLOWANCE = 6  # views a verified free account gets (metering.Plan "free", seeded)
 PARALLEL_VIEWS = 20
@@ -67,6 +83,10 @@ SITE_HOST = "localhost"  # the site's name, as a proxy in front of A and B forwa
 HOST_VARIANTS = ("127.0.0.1", "LocalHost", "localhost.", "localhost:8080")
 GRACE_SECONDS = 2.0  # after /healthz answers 200 again, before "after recovery" starts
 HANG_SECONDS = 10.0  # an answer slower than this during an outage counts as a hang
+
+
+def say(message: str) -> None:
+    print(f"faults: {message}", flush=True)
 
 
 # Checks
@@ -97,59 +117,23 @@ class Report:
 # Django in this process: accounts, URLs and meter figures, straight from the database
 
 
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)  # settings.py reads the environment once, at setup
-    import django
-
-    django.setup()
-
-
-def close_db() -> None:
-    """Drop this process's connection: the database is about to be restarted."""
-    from django.db import connections
-
-    connections.close_all()
-
-
 @contextmanager
 def orm() -> Iterator[None]:
+    """No connection of this process is left open: the database may be restarted next."""
     try:
         yield
     finally:
         close_db()
 
 
-def password_hash() -> str:
-    from django.contrib.auth.hashers import make_password
-
-    return make_password(PASSWORD)
-
-
 def create_account(email: str, hashed: str, plan: str = "free") -> None:
-    """A verified account, as after a finished signup (and an editor's plan change)."""
-    from allauth.account.models import EmailAddress
-
-    from accounts.models import User
-    from metering.models import Plan
-
     with orm():
-        user = User.objects.create_user(email, plan=Plan.objects.get(slug=plan))
-        user.password = hashed  # hashed once for the run: production hashing is slow on purpose
-        user.save(update_fields=["password"])
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        verified_account(email, plan=plan, hashed_password=hashed)
 
 
 def meter_used(email: str) -> int | None:
-    from accounts.models import User
-    from metering.models import Meter
-    from metering.plans import period_start, today_utc
-
     with orm():
-        key = User.objects.values_list("meter_key", flat=True).get(email=email)
-        meter = Meter.objects.filter(
-            scope="account", key=key, period_start=period_start(today_utc())
-        ).first()
-        return meter.used if meter else None
+        return account_meter_used(email)
 
 
 def cache_rows() -> int:
@@ -189,12 +173,20 @@ def site_urls() -> SiteUrls:
 # Setting up
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    started = time.monotonic()
-    subprocess.run(  # noqa: S603 - manage.py of this project with fixed arguments
-        [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=600
-    )
-    say(f"manage.py {' '.join(args)} ({time.monotonic() - started:.1f} s)")
+# The throwaway database's tables, cache table, demo data; static files for DEBUG=false.
+SETUP_COMMANDS = [
+    ("migrate", "--noinput", "--verbosity=0"),
+    ("createcachetable",),
+    ("load_demo", "--verbosity=0"),
+    ("collectstatic", "--noinput", "--verbosity=0"),
+]
+
+
+def set_up_site(env: dict[str, str]) -> None:
+    for args in SETUP_COMMANDS:
+        started = time.monotonic()
+        manage(env, *args, timeout=600)
+        say(f"manage.py {' '.join(args)} ({time.monotonic() - started:.1f} s)")
 
 
 def start_servers(env: dict[str, str], logs: Path, names: Sequence[str]) -> list[AppServer]:
@@ -203,7 +195,7 @@ def start_servers(env: dict[str, str], logs: Path, names: Sequence[str]) -> list
         server.start()
     for server in servers:
         server.wait_ready()
-        say(f"server {server.name}: gunicorn, 2 sync workers, {server.base}")
+        say(f"server {server.name}: gunicorn, {server.workers} sync workers, {server.base}")
     return servers
 
 
@@ -245,7 +237,7 @@ def scale_out(
     create_account(email, hashed)
     browser = Browser(SITE_HOST, "203.0.113.10")
     form_on_b = browser.get(b.base + "/accounts/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_on_b.body)
+    token = CSRF_FIELD.search(form_on_b.body)
     login = browser.post(
         a.base + "/accounts/login/",
         {
@@ -540,21 +532,23 @@ class LogMarks:
 # The run
 
 
-def stop_on_signals() -> None:
-    """SIGTERM and SIGHUP unwind like Ctrl-C, so every process and the cluster are removed."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(f"faults: stopped by signal {signum}")
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGHUP, handler)
-
-
 def redis_choice() -> str:
     value = os.environ.get("FAULTS_REDIS", "").strip().lower()
     return {"1": "yes", "true": "yes", "yes": "yes", "0": "no", "false": "no", "no": "no"}.get(
         value, "auto"
     )
+
+
+def redis_binary(mode: str) -> str | None:
+    """Path of redis-server: "auto" uses one if installed, "yes" installs Debian's first."""
+    if mode == "no":
+        return None
+    if mode == "auto":
+        return shutil.which("redis-server")
+    found = ensure_command("redis-server", "redis-server", say)
+    if found is None:
+        say("redis-server is missing and cannot be installed here (needs root and apt-get)")
+    return found
 
 
 def step(title: str, report: Report, run: Callable[[], Any], key: str) -> None:
@@ -568,7 +562,7 @@ def run(report: Report, options: argparse.Namespace, cleanup: ExitStack, started
     """Steps 1 to 6; `cleanup` stops and removes what they start, in reverse order."""
     secret_key = secrets.token_urlsafe(50)
     redis_mode = redis_choice()
-    redis_binary = ensure_redis_server(install=redis_mode == "yes") if redis_mode != "no" else None
+    redis_path = redis_binary(redis_mode)
 
     workdir = Path(tempfile.mkdtemp(prefix="codeahead-faults-", dir="/tmp"))
     workdir.chmod(0o755)  # the postgres user must reach its cluster inside
@@ -576,18 +570,23 @@ def run(report: Report, options: argparse.Namespace, cleanup: ExitStack, started
     logs = workdir / "logs"
     logs.mkdir()
     cluster = PostgresCluster(workdir / "pg", free_port())
-    (workdir / "pg").mkdir()
     cleanup.callback(copy_logs, logs, [cluster.log])
     cleanup.callback(cluster.stop)
     say(f"throwaway PostgreSQL in {cluster.root} (socket {cluster.socket_dir}:{cluster.port})")
     cluster.create()
-    env = app_env(secret_key=secret_key, database_url=cluster.url)
-    manage(env, "migrate", "--noinput", "--verbosity=0")
-    manage(env, "createcachetable")
-    manage(env, "load_demo", "--verbosity=0")
-    manage(env, "collectstatic", "--noinput", "--verbosity=0")
+    # Plain HTTP on this machine; one line per request would be tens of thousands of lines,
+    # errors are still logged.
+    site_env = partial(
+        app_env,
+        secret_key=secret_key,
+        database_url=cluster.url(),
+        behind_tls_proxy=False,
+        request_log_level="WARNING",
+    )
+    env = site_env()
+    set_up_site(env)
     setup_django(env)
-    hashed = password_hash()
+    hashed = password_hash(PASSWORD)
     report.data["setup_seconds"] = round(time.monotonic() - started, 1)
 
     servers = start_servers(env, logs, ["A", "B"])
@@ -637,7 +636,7 @@ def run(report: Report, options: argparse.Namespace, cleanup: ExitStack, started
     report.data["logs_restart_under_load"] = marks.findings()
     stop_servers(servers)
 
-    if redis_binary is None:
+    if redis_path is None:
         note = (
             "skipped: FAULTS_REDIS=0"
             if redis_mode == "no"
@@ -646,10 +645,10 @@ def run(report: Report, options: argparse.Namespace, cleanup: ExitStack, started
         say(f"step 6: Redis variant {note}")
         report.data["scale_out_redis"] = note
     else:
-        redis_server = RedisServer(redis_binary, workdir / "redis", free_port())
+        redis_server = RedisServer(redis_path, workdir / "redis", free_port())
         cleanup.callback(redis_server.stop)
         redis_server.start()
-        redis_env = env | {"REDIS_URL": redis_server.url}
+        redis_env = site_env(redis_url=redis_server.url)
         redis_servers = start_servers(redis_env, logs, ["A-redis", "B-redis"])
         cleanup.callback(stop_servers, redis_servers)
         marks = LogMarks(redis_servers)
@@ -679,7 +678,7 @@ def main() -> int:
     options = parser.parse_args()
     if not 0 < options.restart_at < options.seconds - 5:
         parser.error("--restart-at must fall inside the load, at least 5 s before its end")
-    stop_on_signals()
+    unwind_on("faults", signal.SIGTERM, signal.SIGHUP)
     started = time.monotonic()
     report = Report()
     report.data["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -697,6 +696,8 @@ def main() -> int:
                 # must not leave a server or the cluster behind.
                 for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                     signal.signal(signum, signal.SIG_IGN)
+    except Unavailable as error:
+        raise SystemExit(f"faults: {error}") from None
     except Exception as error:
         traceback.print_exc()
         report.check("the run completed", False, f"{type(error).__name__}: {error}")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ops.site import USER_AGENT
+from ops.harness import USER_AGENT
 
 TIMEOUT = 30.0  # seconds; gunicorn's own worker timeout is 30 s too
 
