@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import User
+from metering.plans import plan_change_record
 
 
 @admin.register(User)
@@ -34,3 +38,19 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """An editor's change of plan is recorded with who made it, as billing's are."""
+        if not change or not {"plan", "plan_ends_on"} & set(form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        before = User.objects.select_related(None).only("plan", "plan_ends_on").get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+        plan_change_record(
+            account_id=obj.pk,
+            from_plan_id=before.plan_id,
+            from_ends_on=before.plan_ends_on,
+            to_plan_id=obj.plan_id,
+            to_ends_on=obj.plan_ends_on,
+            cause=f"admin: {request.user}",
+        )

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import DeleteAccountForm
 from accounts.models import User
 from accounts.services import account_delete
+from billing.services import billing_status
 from metering.meter import account_usage
 from metering.plans import period_name
 from metering.viewers import logout_keeping_guest
@@ -18,7 +19,11 @@ from metering.viewers import logout_keeping_guest
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    return render(request, "accounts/account.html", {"usage": account_usage(user=user)})
+    return render(
+        request,
+        "accounts/account.html",
+        {"usage": account_usage(user=user), "billing": billing_status(account_id=user.pk)},
+    )
 
 
 @login_required

@@ -84,7 +84,13 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # Forms post to us; billing forms are then redirected to Stripe's Checkout and portal.
+    "form-action": [
+        CSP.SELF,
+        *env_list(
+            "STRIPE_REDIRECT_ORIGINS", "https://checkout.stripe.com,https://billing.stripe.com"
+        ),
+    ],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
@@ -128,6 +134,7 @@ INSTALLED_APPS = [
     "accounts",
     "codes",
     "metering",
+    "billing",
     "pages",
 ]
 
@@ -208,6 +215,29 @@ METER_RETENTION_DAYS = env_int("METER_RETENTION_DAYS", 400)
 # Redis they also share it between processes (with the database cache, fetching it would cost
 # more queries than building it).
 CODE_PAGE_SHARED_CACHE = env_bool("CODE_PAGE_SHARED_CACHE", bool(env_str("REDIS_URL")))
+
+# Billing through Stripe: Checkout for subscriptions, the customer portal, webhooks as the source
+# of truth. Unset keys leave billing off (the plans page says how to get Premium instead).
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_PRICE_MONTHLY = env_str("STRIPE_PRICE_MONTHLY")
+STRIPE_PRICE_YEARLY = env_str("STRIPE_PRICE_YEARLY")
+# Stripe's API by default; a local stand-in for tests and staging.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10)
+# How the plans page states each price, e.g. "$19 a month" (Checkout shows the exact amount).
+BILLING_PRICE_TEXT_MONTHLY = env_str("BILLING_PRICE_TEXT_MONTHLY")
+BILLING_PRICE_TEXT_YEARLY = env_str("BILLING_PRICE_TEXT_YEARLY")
+BILLING_ENABLED = bool(
+    STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET and (STRIPE_PRICE_MONTHLY or STRIPE_PRICE_YEARLY)
+)
+# Days of Premium kept past a renewing subscription's period end, so that a renewal whose
+# webhook arrives late never downgrades anyone early.
+BILLING_RENEWAL_GRACE_DAYS = env_int("BILLING_RENEWAL_GRACE_DAYS", 3)
+# Checkout and portal sessions an account may start, and refused webhook calls per client IP
+# (codeahead/ratelimit.py syntax: amount/period).
+RATE_LIMIT_BILLING = env_str("RATE_LIMIT_BILLING", "10/m")
+RATE_LIMIT_WEBHOOK_REFUSED = env_str("RATE_LIMIT_WEBHOOK_REFUSED", "20/m")
 
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.

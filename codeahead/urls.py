@@ -20,6 +20,7 @@ urlpatterns = [
         "caseconsultant/", pages.coming_soon, {"feature": "caseconsultant"}, name="caseconsultant"
     ),
     path("careers/", pages.coming_soon, {"feature": "careercenter"}, name="careercenter"),
+    path("billing/", include("billing.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("codes.urls")),

@@ -8,6 +8,7 @@ key is thrown away every day.
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -150,3 +151,30 @@ class RetiredAccountKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_hash[:8]}… → {self.meter_key[:8]}…"
+
+
+class PlanChange(models.Model):
+    """One change of an account's plan or its end date, with what caused it (a Stripe event, an
+    editor in the admin). Kept when the account is deleted, without it."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="plan_changes"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    from_plan = models.ForeignKey(Plan, null=True, on_delete=models.PROTECT, related_name="+")
+    from_ends_on = models.DateField(null=True, blank=True)
+    to_plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    to_ends_on = models.DateField(null=True, blank=True)
+    cause = models.CharField(
+        max_length=200, help_text='What made the change: "stripe evt_… (invoice.paid)", "admin: …".'
+    )
+
+    class Meta:
+        ordering = ("-changed_at", "-id")
+        indexes: ClassVar = [
+            # The admin's list of one account's changes.
+            models.Index(fields=("account", "-changed_at"), name="metering_planchange_acct_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_plan} → {self.to_plan} ({self.cause})"

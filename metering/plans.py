@@ -15,11 +15,13 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.apps import apps
 from django.conf import settings
+from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from metering.models import Plan
+from metering.models import Plan, PlanChange
 
 # Periods
 
@@ -159,3 +161,62 @@ def plans_on_offer() -> list[Plan]:
     """The plans a visitor can be on, cheapest first (Staff is not on offer)."""
     book = plan_book(fresh=True)
     return [book.guest, book.free, book.premium]
+
+
+# Changing plans
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChangeResult:
+    changed: bool
+    plan: Plan
+    ends_on: datetime.date | None
+
+
+def plan_set(
+    *, account_id: int, plan_slug: str, ends_on: datetime.date | None, cause: str
+) -> PlanChangeResult:
+    """Put an account on a plan until `ends_on` (inclusive; None: no end), recording the change
+    and its cause. Nothing is written when the account is already there. Call inside a
+    transaction that holds what decided the change (the caller's lock)."""
+    users = apps.get_model(settings.AUTH_USER_MODEL)._default_manager
+    plan = Plan.objects.get(slug=plan_slug)
+    with transaction.atomic():
+        account = (
+            users.select_related(None)
+            .select_for_update()
+            .only("plan", "plan_ends_on")
+            .get(pk=account_id)
+        )
+        if account.plan_id == plan.pk and account.plan_ends_on == ends_on:
+            return PlanChangeResult(False, plan, ends_on)
+        plan_change_record(
+            account_id=account_id,
+            from_plan_id=account.plan_id,
+            from_ends_on=account.plan_ends_on,
+            to_plan_id=plan.pk,
+            to_ends_on=ends_on,
+            cause=cause,
+        )
+        users.filter(pk=account_id).update(plan=plan, plan_ends_on=ends_on)
+    return PlanChangeResult(True, plan, ends_on)
+
+
+def plan_change_record(
+    *,
+    account_id: int,
+    from_plan_id: int | None,
+    from_ends_on: datetime.date | None,
+    to_plan_id: int,
+    to_ends_on: datetime.date | None,
+    cause: str,
+) -> None:
+    """Record a change of plan made elsewhere (an editor's, in the admin)."""
+    PlanChange.objects.create(
+        account_id=account_id,
+        from_plan_id=from_plan_id,
+        from_ends_on=from_ends_on,
+        to_plan_id=to_plan_id,
+        to_ends_on=to_ends_on,
+        cause=cause[:200],
+    )

@@ -12,7 +12,10 @@
 5. 60 s at 64 connections over a mix of pages; PostgreSQL restarted 20 s in. Errors before,
    during and after recovery, latency and throughput.
 6. With redis-server (FAULTS_REDIS=1 installs it): step 3 again with REDIS_URL set.
-7. A summary, ops/results/faults.json and the servers' logs in ops/results/. Exit status 1 when
+7. A burst of 200 signed Stripe webhooks (duplicates, any order) on A and B at once, against a
+   local stand-in for Stripe (ops/webhook_burst.py): every member ends on the plan Stripe's state
+   gives, with no 5xx.
+8. A summary, ops/results/faults.json and the servers' logs in ops/results/. Exit status 1 when
    a promise fails or any request failed outside the restart window.
 
 Every request goes to 127.0.0.1, every loop is bounded in count and time, and every process and
@@ -41,6 +44,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ops.fake_stripe import FakeStripe
 from ops.harness import (
     CSRF_FIELD,
     ROOT,
@@ -71,6 +75,7 @@ from ops.load import (
     run_count,
     summarize,
 )
+from ops.webhook_burst import burst
 
 RESULTS = ROOT / "ops" / "results"
 PASSWORD = "faults-" + secrets.token_urlsafe(12)  # one password for every account of the run
@@ -134,6 +139,30 @@ def create_account(email: str, hashed: str, plan: str = "free") -> None:
 def meter_used(email: str) -> int | None:
     with orm():
         return account_meter_used(email)
+
+
+def billing_member(email: str, customer_id: str, hashed: str) -> None:
+    """A verified member whom Stripe knows as `customer_id`, as after a first checkout."""
+    from billing.models import BillingAccount
+
+    create_account(email, hashed)
+    with orm():
+        BillingAccount.objects.create(account_id=account_id(email), customer_id=customer_id)
+
+
+def account_id(email: str) -> int:
+    from accounts.models import User
+
+    with orm():
+        return int(User.objects.values_list("pk", flat=True).get(email=email))
+
+
+def plan_in_force(email: str) -> str:
+    from accounts.models import User
+    from metering.plans import plan_for, today_utc
+
+    with orm():
+        return plan_for(User.objects.get(email=email), today=today_utc()).slug
 
 
 def cache_rows() -> int:
@@ -576,12 +605,20 @@ def run(report: Report, options: argparse.Namespace, cleanup: ExitStack, started
     cluster.create()
     # Plain HTTP on this machine; one line per request would be tens of thousands of lines,
     # errors are still logged.
+    stripe = FakeStripe(webhook_secret="whsec_" + secrets.token_urlsafe(16)).start()
+    cleanup.callback(stripe.stop)
     site_env = partial(
         app_env,
         secret_key=secret_key,
         database_url=cluster.url(),
         behind_tls_proxy=False,
         request_log_level="WARNING",
+        extra={
+            "STRIPE_SECRET_KEY": "sk_test_faults",
+            "STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
+            "STRIPE_PRICE_MONTHLY": "price_premium_monthly",
+            "STRIPE_API_BASE": stripe.base,
+        },
     )
     env = site_env()
     set_up_site(env)
@@ -600,6 +637,24 @@ def run(report: Report, options: argparse.Namespace, cleanup: ExitStack, started
         "scale_out_db_cache",
     )
     report.data["logs_scale_out_db_cache"] = marks.findings()
+
+    marks = LogMarks(servers)
+    step(
+        "step 7: a burst of Stripe webhooks on A and B at once",
+        report,
+        lambda: report.data.__setitem__(
+            "webhook_burst",
+            burst(
+                fake=stripe,
+                ports=[a.port, b.port],
+                make_member=lambda email, customer: billing_member(email, customer, hashed),
+                plan_of=plan_in_force,
+                check=report.check,
+            ),
+        ),
+        "webhook_burst",
+    )
+    report.data["logs_webhook_burst"] = marks.findings()
 
     urls = site_urls()
     create_account("premium@faults.codeahead.invalid", hashed, plan="premium")

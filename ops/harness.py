@@ -104,11 +104,13 @@ def app_env(
     behind_tls_proxy: bool,
     request_log_level: str = "INFO",
     redis_url: str = "",
+    extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """The production settings (DEBUG off) as behind one proxy, which the app trusts for the
     client's address (X-Forwarded-For). `behind_tls_proxy`: the proxy terminates TLS and says so
     in X-Forwarded-Proto, as in production (the benchmark); otherwise plain HTTP on this machine,
-    HTTPS=false. `request_log_level`: INFO logs one line per request, as in production."""
+    HTTPS=false. `request_log_level`: INFO logs one line per request, as in production.
+    `extra`: settings of a product under test (a Stripe stand-in's address, say)."""
     env = {key: os.environ[key] for key in INHERITED if key in os.environ}
     env |= {
         "DJANGO_SETTINGS_MODULE": "codeahead.settings",
@@ -127,7 +129,7 @@ def app_env(
         env["HTTPS"] = "false"
     if redis_url:
         env["REDIS_URL"] = redis_url
-    return env
+    return env | (extra or {})
 
 
 def manage(env: dict[str, str], *args: str, timeout: float | None = None) -> None:

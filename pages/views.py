@@ -1,8 +1,12 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.models import User
+from billing.services import billing_status, offers
 from codes.models import Code, CodeSet
+from metering.models import Plan
 from metering.plans import period_name, plans_on_offer
+from metering.viewers import account_is_verified, account_viewer
 
 # Products announced in the header that are not built yet: each says so plainly.
 COMING_SOON = {
@@ -47,10 +51,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def plans(request: HttpRequest) -> HttpResponse:
+    account = request.user if isinstance(request.user, User) else None
     return render(
         request,
         "pages/plans.html",
-        {"plans": plans_on_offer(), "period": period_name()},
+        {
+            "plans": plans_on_offer(),
+            "period": period_name(),
+            "offers": offers(),
+            "verified": account is not None and account_is_verified(account),
+            "on_premium": account is not None and account_viewer(account).plan.slug == Plan.PREMIUM,
+            "billing": billing_status(account_id=account.pk) if account else None,
+            "next": request.GET.get("next", ""),
+        },
     )
 
 
