@@ -11,9 +11,14 @@ run: db migrate demo
 	@echo "CodeAhead is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: db lint
+test: db lint node_modules/.installed
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# The checkers the tests run on every page (axe-core, vnu-jar): pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -61,7 +66,7 @@ check-deploy: $(VENV)/.installed
 # the virtualenv, collected static files, the package metadata pip writes and the tool caches.
 clean:
 	bin/localdb destroy
-	rm -rf $(VENV) staticfiles codeahead.egg-info .hypothesis .mypy_cache .pytest_cache .ruff_cache test-results
+	rm -rf $(VENV) node_modules staticfiles codeahead.egg-info .hypothesis .mypy_cache .pytest_cache .ruff_cache test-results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Fault injection on a throwaway PostgreSQL (never .pg): two gunicorn servers sharing it, the

@@ -58,7 +58,7 @@ class ContentSectionInline(admin.StackedInline):
 
 @admin.register(Code)
 class CodeAdmin(SimpleHistoryAdmin):
-    list_display = ("identifier", "title", "code_set", "section", "status", "is_add_on")
+    list_display = ("identifier", "title", "code_set", "section_title", "status", "is_add_on")
     list_display_links = ("identifier", "title")
     list_filter = ("code_set", TopSectionFilter, "status", "is_add_on", "is_sample")
     list_select_related = ("code_set", "section")
@@ -77,6 +77,15 @@ class CodeAdmin(SimpleHistoryAdmin):
         ),
         ("Dates and flags", {"fields": ("effective_date", "end_date", "is_sample", "popularity")}),
     )
+
+    class Media:
+        # Names for the autocomplete widgets' controls, which the bundled Select2 leaves unnamed.
+        js = ("admin/codeahead-autocomplete-a11y.js",)
+
+    @admin.display(description="Section", ordering="section__title")
+    def section_title(self, code: Code) -> str:
+        # The title alone: with its range the column pushed the table past a 1280 px screen.
+        return code.section.title if code.section else "—"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Code], search_term: str

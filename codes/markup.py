@@ -1,7 +1,11 @@
 """Markdown written by editors, turned into sanitized HTML once, when it is saved."""
 
+import re
+
 import markdown
 import nh3
+
+EMPTY_HEADER = re.compile(r"<th((?: [^>]*)?)>\s*</th>")
 
 # Section bodies sit under an <h2> section title, so they may use <h3> and <h4> only.
 ALLOWED_TAGS = {
@@ -13,8 +17,10 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
 
 def render_markdown(text: str) -> str:
-    """Return safe HTML for `text`: raw HTML, scripts and unknown tags are removed."""
+    """Return safe HTML for `text`: raw HTML, scripts and unknown tags are removed. A table's
+    empty corner cell (`| | A | B |`) is a plain cell: an empty header names no column."""
     html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    html = EMPTY_HEADER.sub(r"<td\1></td>", html)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

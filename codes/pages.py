@@ -91,6 +91,17 @@ class SectionBlock:
     call_to_action: CallToAction | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Unlock:
+    """How many of the page's locked sections registering, or Premium, would open."""
+
+    register: int
+    upgrade: int
+
+    def __bool__(self) -> bool:
+        return bool(self.register or self.upgrade)
+
+
 @dataclass(slots=True)
 class CodePage:
     code: Code
@@ -98,6 +109,7 @@ class CodePage:
     parts: PageParts
     sections: list[SectionBlock]
     sections_html: SafeString
+    unlock: Unlock = Unlock(0, 0)
 
     @property
     def breadcrumb(self) -> tuple[Crumb, ...]:
@@ -158,16 +170,13 @@ def build_parts(code: Code) -> PageParts:
         else:
             add_on_codes.append(link.from_code)
     rows = ContentSection.objects.filter(code=code).only("position", "title", "access", "body_html")
-    page_url = code.get_absolute_url()
 
     def section_part(row: ContentSection) -> SectionPart:
         anchor = f"section-{row.position}"
 
         def card(body: str | None, call_to_action: str | None) -> SafeString:
             block = SectionBlock(anchor, row.title, row.access, body, call_to_action)  # type: ignore[arg-type]
-            return render_to_string(
-                "codes/includes/content_section.html", {"section": block, "page_url": page_url}
-            )
+            return render_to_string("codes/includes/content_section.html", {"section": block})
 
         return SectionPart(
             anchor=anchor,
@@ -264,10 +273,12 @@ def build_code_page(*, code: Code, access: PageAccess) -> CodePage:
             unlock = access.unlocks(part.access) or "upgrade"
             sections.append(SectionBlock(part.anchor, part.title, part.access, None, unlock))
             cards.append(part.locked_html[unlock])
+    calls = [section.call_to_action for section in sections]
     return CodePage(
         code=code,
         access=access,
         parts=parts,
         sections=sections,
         sections_html=SafeString("\n".join(cards)),
+        unlock=Unlock(register=calls.count("register"), upgrade=calls.count("upgrade")),
     )

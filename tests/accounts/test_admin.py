@@ -68,3 +68,13 @@ def test_plans_are_data_the_admin_can_edit_but_not_add_or_remove(admin_client):
     assert Plan.objects.get(slug=Plan.GUEST).views_per_period == 1
     assert Plan.objects.get(slug=Plan.PREMIUM).is_unlimited
     assert not User.objects.filter(plan__slug=Plan.GUEST).exists()
+
+
+def test_every_app_in_the_admin_has_its_own_heading(admin_client):
+    import re
+
+    html = admin_client.get("/admin/").content.decode()
+
+    headings = re.findall(r'<caption>\s*<a [^>]*class="section"[^>]*>([^<]+)</a>', html)
+    assert len(headings) == len(set(headings)) > 3, headings
+    assert "Users" in headings and "Accounts" in headings  # ours, and allauth's addresses

@@ -45,7 +45,9 @@ def test_a_member_upgrades_from_a_locked_premium_section(page, site, stripe_stan
     page.goto(f"{site}/codes/cpt/0439T/")
     crosswalk = page.get_by_role("region", name=re.compile("ICD-10-CM Crosswalk"))
     expect(crosswalk).to_contain_text("Upgrade to view content")
-    crosswalk.get_by_role("link", name="See Premium").click()
+    page.get_by_role("region", name="Unlock the guidance").get_by_role(
+        "link", name="See Premium"
+    ).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Plans")
     page.get_by_role("button", name="Pay monthly · $19 a month").click()

@@ -25,6 +25,7 @@ def test_0439t_page_shows_all_its_parts_in_order(page, site, time_machine):
         "Official Description",
         "Common Language Description",
         "Have a question about CPT® Code 0439T?",
+        "Unlock the guidance",  # a guest: one call to action for every locked section
         *DEFAULT_TITLES,
         "Codes to know with 0439T",
     ]

@@ -174,3 +174,14 @@ def test_the_code_page_lookup_reads_what_the_orm_reads(code_set, compact):
 def test_the_code_page_lookup_finds_nothing_for_an_unknown_code():
     assert Code.objects.for_code_page("cpt", "0000T") is None
     assert Code.objects.for_code_page("nosuchset", "0439T") is None
+
+
+def test_a_tables_empty_corner_is_a_plain_cell_not_a_nameless_header():
+    from codes.markup import render_markdown
+
+    html = render_markdown(
+        "| | 93350 | 93351 |\n| --- | --- | --- |\n| ECG | Separate | Included |"
+    )
+
+    assert "<thead>\n<tr>\n<td></td>\n<th>93350</th>" in html
+    assert "<th></th>" not in html
