@@ -9,16 +9,29 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import DeleteAccountForm
 from accounts.models import User
 from accounts.services import account_delete
+from caseconsultant.models import Question
 from metering.meter import account_usage
 from metering.plans import period_name
+from metering.questions import question_allowance
 from metering.viewers import logout_keeping_guest
+
+# The account page lists the latest questions; /caseconsultant/ lists them all.
+ACCOUNT_PAGE_QUESTIONS = 10
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    return render(request, "accounts/account.html", {"usage": account_usage(user=user)})
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "usage": account_usage(user=user),
+            "questions": Question.objects.for_asker(user)[:ACCOUNT_PAGE_QUESTIONS],
+            "allowance": question_allowance(account=user),
+        },
+    )
 
 
 @login_required
