@@ -76,12 +76,14 @@ class AskForm(forms.Form):
         help_text="Any code set, separated by commas: 99213, E11.9, J0135.",
     )
     setting = forms.ChoiceField(choices=Question.Setting.choices, widget=forms.RadioSelect)
-    payer_type = forms.ChoiceField(label="Payer type", choices=Question.Payer.choices)
+    payer_type = forms.ChoiceField(
+        label="Payer type", choices=[("", "Choose the payer"), *Question.Payer.choices]
+    )
 
 
 class FollowUpForm(forms.Form):
     body = forms.CharField(
-        label="Add a follow-up",
+        label="Your follow-up",
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 5}),
         validators=[reject_patient_identifiers],

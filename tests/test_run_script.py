@@ -35,7 +35,7 @@ def children(pid: int) -> dict[int, str]:
 def test_the_server_and_a_worker_start_together_and_stop_on_ctrl_c():
     port = free_port()
     env = os.environ | {"DATABASE_URL": database_url(), "DEBUG": "true"}
-    run = subprocess.Popen(  # noqa: S603
+    run = subprocess.Popen(
         [sys.executable, "bin/run", f"127.0.0.1:{port}"],
         cwd=Path(settings.BASE_DIR),
         env=env,
@@ -46,7 +46,7 @@ def test_the_server_and_a_worker_start_together_and_stop_on_ctrl_c():
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
                 break
             except OSError:
                 assert time.monotonic() < deadline, "the web server did not answer"
