@@ -175,6 +175,8 @@ def follow_up(request: HttpRequest, tracking: str) -> HttpResponse:
 def rate(request: HttpRequest, tracking: str) -> HttpResponse:
     question = _asked_by_user(request, tracking)
     form = RateForm(request.POST)
+    if not question.messages.filter(kind=Message.Kind.REPLY).exists():
+        form.add_error(None, "There is no answer to rate yet.")
     if not form.is_valid():
         return _thread(request, question, status=400, rate=form)
     services.question_rate(question=question, rating=form.cleaned_data["rating"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from metering.models import QuestionQuota
+from metering.models import Plan, QuestionQuota
 from metering.plans import next_period_start, period_name, period_start, today_utc
 from metering.viewers import MeteredAccount, account_viewer
 
@@ -38,6 +38,7 @@ class QuestionAllowance:
     """Where an account stands: its plan's allowance, what it used, when it resets."""
 
     plan_name: str
+    plan_slug: str
     allowance: int | None  # None: unlimited
     used: int
     resets_on: datetime.date
@@ -54,7 +55,7 @@ class QuestionAllowance:
     @property
     def upgrade_helps(self) -> bool:
         """The plan is a limited one that a paid plan would raise (not staff, not premium)."""
-        return self.plan_name.lower() in {"free", "guest"}
+        return self.plan_slug in {Plan.GUEST, Plan.FREE}
 
 
 def question_allowance(*, account: MeteredAccount) -> QuestionAllowance:
@@ -67,6 +68,7 @@ def question_allowance(*, account: MeteredAccount) -> QuestionAllowance:
     ).first()
     return QuestionAllowance(
         plan_name=viewer.plan.name,
+        plan_slug=viewer.plan.slug,
         allowance=viewer.plan.consultant_questions_per_period,
         used=row.used if row else 0,
         resets_on=next_period_start(today),

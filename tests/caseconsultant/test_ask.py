@@ -124,6 +124,7 @@ def test_a_code_in_two_sets_asks_which(client, asker, code_factory):
     assert [str(c) for c in Question.objects.get().codes.all()] == ["ICD-10-CM E11.90"]
 
 
+@time_machine.travel(TUESDAY, tick=False)
 def test_a_free_account_asks_once_a_month(client, asker):
     client.force_login(asker)
     assert client.post("/caseconsultant/ask/", FORM).status_code == 302
@@ -154,6 +155,7 @@ def test_ask_answers_only_get_and_post(client, asker):
     assert client.put("/caseconsultant/ask/").status_code == 405
 
 
+@time_machine.travel(TUESDAY, tick=False)
 def test_the_list_and_the_account_page_show_the_askers_questions(client, asker, stranger):
     client.force_login(asker)
     client.post("/caseconsultant/ask/", FORM)

@@ -130,6 +130,15 @@ def test_the_asker_rates_the_answer(client, answered, asker):
     assert Question.objects.get().rating == 4
 
 
+def test_there_is_nothing_to_rate_before_an_answer(client, question, asker):
+    client.force_login(asker)
+
+    response = client.post(question.get_absolute_url() + "rate/", {"rating": "5"})
+
+    assert response.status_code == 400
+    assert Question.objects.get().rating is None
+
+
 def test_follow_ups_with_identifiers_are_refused(client, answered, asker):
     client.force_login(asker)
 
