@@ -5,11 +5,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check db db-stop migrate demo serve check-deploy clean
+.PHONY: run test lint check db db-stop migrate demo serve worker check-deploy clean
 
+# The development server and one task worker (mail), together; Ctrl-C stops both (bin/run).
 run: db migrate demo
-	@echo "CodeAhead is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "CodeAhead is serving on http://$(HOST):$(PORT)/ with a task worker (Ctrl-C stops both)"
+	$(PY) bin/run $(HOST):$(PORT)
 
 test: db lint node_modules/.installed
 	$(PY) manage.py makemigrations --check --dry-run
@@ -55,6 +56,12 @@ demo: migrate
 serve: migrate
 	DEBUG=false $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=false $(VENV)/bin/gunicorn --config codeahead/gunicorn.conf.py
+
+# Production task worker, beside `make serve`: sends the mail and runs the other background
+# tasks. Run one or more under systemd with Restart=always (see README, Deploying).
+worker: migrate
+	$(PY) manage.py tasks_recover
+	DEBUG=false $(PY) manage.py db_worker --queue-name default,email --no-reload
 
 # Django's deployment checklist against the production settings; warnings fail it.
 check-deploy: $(VENV)/.installed

@@ -10,9 +10,14 @@ from accounts.forms import DeleteAccountForm
 from accounts.models import User
 from accounts.services import account_delete
 from billing.services import billing_status
+from caseconsultant.models import Question
 from metering.meter import account_usage
 from metering.plans import period_name
+from metering.questions import question_allowance
 from metering.viewers import logout_keeping_guest
+
+# The account page lists the latest questions; /caseconsultant/ lists them all.
+ACCOUNT_PAGE_QUESTIONS = 10
 
 
 @login_required
@@ -22,7 +27,12 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"usage": account_usage(user=user), "billing": billing_status(account_id=user.pk)},
+        {
+            "usage": account_usage(user=user),
+            "billing": billing_status(account_id=user.pk),
+            "questions": Question.objects.for_asker(user)[:ACCOUNT_PAGE_QUESTIONS],
+            "allowance": question_allowance(account=user),
+        },
     )
 
 

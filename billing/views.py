@@ -3,6 +3,7 @@ import logging
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
 from billing import services
 from billing.stripe_api import StripeUnavailable
 from codeahead.ratelimit import rate_limit_hit, rate_limit_reached
@@ -19,6 +19,7 @@ from metering.models import Plan
 from metering.viewers import account_is_verified, account_viewer
 
 logger = logging.getLogger("codeahead.billing")
+User = get_user_model()
 
 
 def _billing_enabled() -> None:

@@ -115,7 +115,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_HTTPONLY = True
 # Load balancers probe /healthz over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/queue)?$"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -131,10 +131,14 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "simple_history",
+    "django_tasks_db",
+    "anymail",
+    "common",
     "accounts",
     "codes",
     "metering",
     "billing",
+    "caseconsultant",
     "pages",
 ]
 
@@ -323,6 +327,39 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CodeAhead <no-reply@codeahead.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in emails point: the site's public address, without a trailing slash.
+SITE_URL = env_str(
+    "SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG else f"https://{env_str('SITE_DOMAIN', 'localhost')}",
+).rstrip("/")
+
+# Background tasks (Django's tasks API): rows of a database table that `manage.py db_worker`
+# works through (django-tasks-db), so a task is enqueued in the same transaction as the data it
+# is about, and nothing is lost while no worker runs. Mail goes on the "email" queue. A task that
+# fails is tried again after each delay of TASKS_RETRY_DELAYS (seconds), then given up and left
+# FAILED for staff to see in the admin (common/tasks.py).
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "email"],
+    }
+}
+TASKS_RETRY_DELAYS = [int(n) for n in env_list("TASKS_RETRY_DELAYS", "30,120,600,1800,3600")]
+# Oldest waiting task, in seconds, past which `manage.py queue_status` and /healthz/queue alarm.
+TASKS_QUEUE_MAX_AGE = env_int("TASKS_QUEUE_MAX_AGE", 300)
+# A task RUNNING longer than this belonged to a worker that died (`manage.py tasks_recover`).
+TASKS_STALE_AFTER = env_int("TASKS_STALE_AFTER", 900)
+
+# Inbound mail (django-anymail, Mailgun): replies to CaseConsultant mail come back through
+# Mailgun's route action forward("https://…/anymail/mailgun/inbound/"), signed with the
+# webhook signing key; ANYMAIL_WEBHOOK_SECRET ("user:password") adds basic auth on top.
+ANYMAIL = {
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY"),
+    "WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET") or None,
+}
+# The domain of the signed reply addresses (reply+…@INBOUND_REPLY_DOMAIN) that Mailgun receives
+# for us. Empty: CaseConsultant mail carries no reply address and replies are made on the site.
+INBOUND_REPLY_DOMAIN = env_str("INBOUND_REPLY_DOMAIN")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from codeahead.views import healthz
+from codeahead.views import healthz, healthz_queue, mailgun_inbound
 from pages import views as pages
 
 # The admin signs in through allauth's login, with its rate limits, never its own form.
@@ -15,10 +15,12 @@ urlpatterns = [
     path("plans/", pages.plans, name="plans"),
     path("robots.txt", pages.robots_txt, name="robots_txt"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/queue", healthz_queue, name="healthz_queue"),
     path("casepilot/", pages.coming_soon, {"feature": "casepilot"}, name="casepilot"),
-    path(
-        "caseconsultant/", pages.coming_soon, {"feature": "caseconsultant"}, name="caseconsultant"
-    ),
+    path("caseconsultant/", include("caseconsultant.urls")),
+    # Inbound mail from Mailgun (Anymail's webhook: its signature checked, then the
+    # caseconsultant.inbound receiver).
+    path("anymail/mailgun/inbound/", mailgun_inbound, name="mailgun_inbound"),
     path("careers/", pages.coming_soon, {"feature": "careercenter"}, name="careercenter"),
     path("billing/", include("billing.urls")),
     path("accounts/", include("accounts.urls")),

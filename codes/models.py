@@ -15,7 +15,7 @@ from django.db.models.functions import Lower, Replace
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from codes.markup import render_markdown
+from common.markup import render_markdown
 
 # How long browse pages may show a section's code count before counting again.
 SECTION_COUNT_SECONDS = 600
@@ -293,6 +293,14 @@ class CodeQuerySet(models.QuerySet["Code"]):
             compact=compact
         )
 
+    def by_compacts(self, compacts: list[str]) -> "CodeQuerySet":
+        """Codes of any set whose identifier, ignoring the dot, is one of `compacts`."""
+        return (
+            self.alias(compact=Replace("identifier", Value("."), Value("")))
+            .filter(compact__in=compacts)
+            .select_related("code_set")
+        )
+
     def by_compact_prefix(self, compact: str) -> "CodeQuerySet":
         """Codes whose identifier, ignoring the dot, starts with `compact`."""
         return self.alias(compact=Replace("identifier", Value("."), Value(""))).filter(
@@ -539,6 +547,7 @@ class ContentSection(models.Model):
         HISTORY = "history", "Code History"
         NCCI = "ncci", "NCCI Edits"
         COVERAGE = "coverage", "Coverage Policies"
+        CONSULTANT_QA = "consultant_qa", "Consultant Q&A"
         OTHER = "other", "Other"
 
     class Access(models.TextChoices):

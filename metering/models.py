@@ -44,6 +44,14 @@ class Plan(models.Model):
         help_text="Which content sections this plan may read.",
     )
     description = models.CharField(max_length=200, blank=True)
+    consultant_questions_per_period = models.PositiveIntegerField(
+        "CaseConsultant questions per period",
+        null=True,
+        blank=True,
+        default=0,
+        help_text="Questions to our certified coders an account may send per period; empty "
+        "means unlimited, 0 none.",
+    )
 
     class Meta:
         ordering = ("views_per_period", "slug")
@@ -178,3 +186,33 @@ class PlanChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_plan} → {self.to_plan} ({self.cause})"
+
+
+class QuestionQuota(models.Model):
+    """How many CaseConsultant questions one account has sent in one period, against its plan's
+    allowance. Charged by one conditional statement (metering.questions), backed by the check
+    constraint."""
+
+    key = models.CharField(max_length=64, help_text="The account's meter key.")
+    period_start = models.DateField(help_text="First day of the period this row counts.")
+    used = models.PositiveIntegerField(default=0)
+    allowance = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Questions allowed in the period; empty means unlimited."
+    )
+    touched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-period_start", "key")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("key", "period_start"), name="metering_questionquota_unique_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(allowance__isnull=True) | Q(used__lte=F("allowance")),
+                name="metering_questionquota_used_within_allowance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        limit = "∞" if self.allowance is None else self.allowance
+        return f"{self.key[:8]}… {self.period_start:%Y-%m-%d}: {self.used}/{limit}"

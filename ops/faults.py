@@ -15,7 +15,12 @@
 7. A burst of 200 signed Stripe webhooks (duplicates, any order) on A and B at once, against a
    local stand-in for Stripe (ops/webhook_burst.py): every member ends on the plan Stripe's state
    gives, with no 5xx.
-8. A summary, ops/results/faults.json and the servers' logs in ops/results/. Exit status 1 when
+8. Mail outage: a server sending mail to an SMTP sink (aiosmtpd) through one task worker. With
+   both the sink and the worker stopped, members ask questions, consultants answer and close,
+   a member follows up and asks for a password reset; every step answers at once and is stored.
+   The worker comes back first (its tries fail and are retried with backoff), then the sink:
+   every mail arrives, none twice, and the queue empties.
+9. A summary, ops/results/faults.json and the servers' logs in ops/results/. Exit status 1 when
    a promise fails or any request failed outside the restart window.
 
 Every request goes to 127.0.0.1, every loop is bounded in count and time, and every process and
@@ -52,7 +57,9 @@ from ops.harness import (
     Browser,
     PostgresCluster,
     RedisServer,
+    SmtpSink,
     Unavailable,
+    Worker,
     account_meter_used,
     app_env,
     close_db,
@@ -514,6 +521,177 @@ def restart_under_load(
     }
 
 
+# Step 7: mail outage
+
+
+MAIL_WAIT_SECONDS = 120  # for the backlog to drain once the sink is back
+OUTAGE_RETRY_DELAYS = "2,2,3,3,5,5,5,5,5,5"  # seconds: the run cannot wait half an hour
+
+
+def consultant_account(email: str, hashed: str) -> None:
+    from django.contrib.auth.models import Group
+
+    with orm():
+        user = verified_account(email, hashed_password=hashed)
+        user.groups.add(Group.objects.get(name="Consultants"))
+
+
+def mail_counts() -> dict[str, int]:
+    """Send tasks by state, and the questions and messages stored."""
+    from django_tasks_db.models import DBTaskResult
+
+    from caseconsultant.models import Message, Question
+
+    with orm():
+        states = Counter(DBTaskResult.objects.values_list("status", flat=True))
+        retried = DBTaskResult.objects.filter(
+            status="FAILED", exception_class_path="common.tasks.RetryScheduled"
+        ).count()
+        return {
+            "ready": states["READY"],
+            "running": states["RUNNING"],
+            "successful": states["SUCCESSFUL"],
+            "failed": states["FAILED"] - retried,
+            "retried": retried,
+            "questions": Question.objects.count(),
+            "messages": Message.objects.count(),
+        }
+
+
+def wait_for_mail(sink: SmtpSink, count: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while len(sink.messages()) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)  # anything sent twice would arrive now
+    return len(sink.messages())
+
+
+def mail_outage(
+    report: Report,
+    site_env: Callable[..., dict[str, str]],
+    logs: Path,
+    workdir: Path,
+    hashed: str,
+) -> dict[str, Any]:
+    """Stop the SMTP sink and the worker, use the site, start them again: every mail arrives,
+    none twice."""
+    sink = SmtpSink(workdir / "maildir", free_port())
+    env = site_env(smtp_port=sink.port, retry_delays=OUTAGE_RETRY_DELAYS)
+    server = AppServer("M", env, logs / "server-m.log")
+    worker = Worker(env, logs / "worker.log")
+    asker, consultant = "asker@faults.codeahead.invalid", "consultant@faults.codeahead.invalid"
+    create_account(asker, hashed, plan="premium")
+    consultant_account(consultant, hashed)
+    try:
+        sink.start()
+        worker.start()
+        server.start()
+        server.wait_ready()
+        base = server.base
+        member = Browser(SITE_HOST, "203.0.113.20")
+        staff = Browser(SITE_HOST, "203.0.113.21")
+        member.log_in(base, asker, PASSWORD)
+        staff.log_in(base, consultant, PASSWORD)
+
+        def ask(subject: str) -> str:
+            reply = member.submit(
+                base + "/caseconsultant/ask/",
+                base + "/caseconsultant/ask/",
+                {
+                    "subject": subject,
+                    "question": "A 58-year-old man had 99213 and 11102 the same day. Modifier 25?",
+                    "codes": "99213",
+                    "setting": "professional",
+                    "payer_type": "medicare",
+                },
+            )
+            if reply.status != 302:
+                raise RuntimeError(f"asking: {reply.status}")
+            return reply.headers["Location"]
+
+        def post(who: Browser, thread: str, action: str, fields: dict[str, str]) -> int:
+            return who.submit(base + thread, base + thread + action, fields).status
+
+        # Everything up: one question, its two mails.
+        ask("Before the outage")
+        before = wait_for_mail(sink, 2, 60)
+        report.check(
+            "[mail outage] mail flows before the outage",
+            before == 2,
+            f"one question: {before} mails (to the asker and the consultant)",
+        )
+
+        # The outage: sink and worker stopped.
+        worker.stop()
+        sink.stop()
+        started = time.monotonic()
+        threads = [ask(f"During the outage {n}") for n in range(1, 4)]
+        statuses = [
+            *(post(staff, t, "reply/", {"body": "Yes, with modifier 25.", "kind": "reply"})
+              for t in threads),
+            post(staff, threads[0], "reply/", {"body": "Internal only.", "kind": "note"}),
+            post(member, threads[1], "follow-up/", {"body": "And with 99214?"}),
+            post(staff, threads[2], "close/", {}),
+            member.submit(base + "/accounts/password/reset/", base + "/accounts/password/reset/",
+                          {"email": asker}).status,
+        ]  # fmt: skip
+        during = mail_counts()
+        queue = fetch(base + "/healthz/queue").body
+        # 3 questions x 2, 3 answers, 1 follow-up (to the consultant), 1 closing, 1 reset; the
+        # internal note sends nothing.
+        expected = 12
+        report.check(
+            "[mail outage] every step answers and is stored while mail is down",
+            all(status == 302 for status in statuses)
+            and during["questions"] == 4
+            and during["ready"] == expected
+            and len(sink.messages()) == before,
+            f"{len(threads)} questions, 3 answers, a note, a follow-up, a close and a reset in "
+            f"{time.monotonic() - started:.1f} s: statuses {statuses}; stored: "
+            f"{during['questions']} questions, {during['messages']} messages; "
+            f"{during['ready']} mails waiting (expected {expected}); /healthz/queue: "
+            + queue.replace("\n", ", ").strip(", "),
+        )
+
+        # The worker first, the mail server still down: tries fail and are retried; then the
+        # sink comes back.
+        worker.start()
+        time.sleep(4)
+        while_down = mail_counts()
+        sink.start()
+        total = wait_for_mail(sink, before + expected, MAIL_WAIT_SECONDS)
+        after = mail_counts()
+        messages = sink.messages()
+        ids = Counter(str(message["Message-ID"]) for message in messages)
+        twice = sorted(key for key, n in ids.items() if n > 1)
+        resets = [m for m in messages if "Password Reset" in str(m["Subject"])]
+        report.check(
+            "[mail outage] every mail arrives once the sink and the worker are back, none twice",
+            total == before + expected and not twice and len(resets) == 1,
+            f"{total - before} of {expected} mails arrived, {len(twice)} twice "
+            f"{twice[:3] if twice else ''}; the reset mail {len(resets)}x; tries retried while "
+            f"the sink was down: {while_down['retried']}",
+        )
+        final = fetch(base + "/healthz/queue")
+        report.check(
+            "[mail outage] the queue is empty and healthy afterwards, nothing given up",
+            after["ready"] == 0
+            and after["running"] == 0
+            and after["failed"] == 0
+            and final.status == 200
+            and after["retried"] > 0,
+            f"tasks: {after['successful']} sent, {after['retried']} tries retried, "
+            f"{after['failed']} given up, {after['ready']} waiting; /healthz/queue "
+            f"{final.status}: " + final.body.replace("\n", ", ").strip(", "),
+        )
+        return {"before": before, "during": during, "while_sink_down": while_down,
+                "after": after, "mails": total, "expected": before + expected}  # fmt: skip
+    finally:
+        server.stop()
+        worker.stop()
+        sink.stop()
+
+
 # Logs: what the application itself said
 
 
@@ -626,6 +804,14 @@ def run(report: Report, options: argparse.Namespace, cleanup: ExitStack, started
     hashed = password_hash(PASSWORD)
     report.data["setup_seconds"] = round(time.monotonic() - started, 1)
 
+    if options.mail_only:
+        step(
+            "step 8: mail outage (SMTP sink and worker stopped, the site used, both back)",
+            report,
+            lambda: mail_outage(report, site_env, logs, workdir, hashed),
+            "mail_outage",
+        )
+        return
     servers = start_servers(env, logs, ["A", "B"])
     cleanup.callback(stop_servers, servers)
     a, b = servers
@@ -691,6 +877,13 @@ def run(report: Report, options: argparse.Namespace, cleanup: ExitStack, started
     report.data["logs_restart_under_load"] = marks.findings()
     stop_servers(servers)
 
+    step(
+        "step 8: mail outage (SMTP sink and worker stopped, the site used, both back)",
+        report,
+        lambda: mail_outage(report, site_env, logs, workdir, hashed),
+        "mail_outage",
+    )
+
     if redis_path is None:
         note = (
             "skipped: FAULTS_REDIS=0"
@@ -730,6 +923,9 @@ def main() -> int:
     parser.add_argument("--restart-at", type=float, default=20, help="seconds into the load")
     parser.add_argument("--idle-requests", type=int, default=200, help="after the idle restart")
     parser.add_argument("--output", type=Path, default=RESULTS / "faults.json")
+    parser.add_argument(
+        "--mail-only", action="store_true", help="only step 8, the mail outage (a quick check)"
+    )
     options = parser.parse_args()
     if not 0 < options.restart_at < options.seconds - 5:
         parser.error("--restart-at must fall inside the load, at least 5 s before its end")

@@ -105,11 +105,15 @@ def app_env(
     request_log_level: str = "INFO",
     redis_url: str = "",
     extra: dict[str, str] | None = None,
+    smtp_port: int = 0,
+    retry_delays: str = "",
 ) -> dict[str, str]:
     """The production settings (DEBUG off) as behind one proxy, which the app trusts for the
     client's address (X-Forwarded-For). `behind_tls_proxy`: the proxy terminates TLS and says so
     in X-Forwarded-Proto, as in production (the benchmark); otherwise plain HTTP on this machine,
     HTTPS=false. `request_log_level`: INFO logs one line per request, as in production.
+    `smtp_port`: mail goes to an SMTP server on 127.0.0.1 there (an SmtpSink) instead of the
+    console; `retry_delays`: TASKS_RETRY_DELAYS, for a run that cannot wait half an hour;
     `extra`: settings of a product under test (a Stripe stand-in's address, say)."""
     env = {key: os.environ[key] for key in INHERITED if key in os.environ}
     env |= {
@@ -129,6 +133,17 @@ def app_env(
         env["HTTPS"] = "false"
     if redis_url:
         env["REDIS_URL"] = redis_url
+    if smtp_port:
+        env |= {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            "EMAIL_USE_TLS": "false",
+            "EMAIL_TIMEOUT": "5",
+            "DEFAULT_FROM_EMAIL": "CodeAhead <no-reply@faults.codeahead.invalid>",
+        }
+    if retry_delays:
+        env["TASKS_RETRY_DELAYS"] = retry_delays
     return env | (extra or {})
 
 
@@ -230,6 +245,99 @@ class AppServer:
         self.stop()
 
 
+class Worker:
+    """One task worker (`manage.py db_worker` on every queue), as `make worker` runs it, its
+    output appended to `log`. stop() is SIGTERM: it finishes the task in hand, then exits."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log_file: IO[bytes] | None = None
+
+    def start(self) -> None:
+        self._log_file = self.log.open("ab")
+        command = ["manage.py", "db_worker", "--queue-name", "default,email", "--no-reload"]
+        self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
+            [str(VENV_BIN / "python"), *command, "--interval", "0.5", "--no-startup-delay"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+
+class SmtpSink:
+    """An SMTP server on 127.0.0.1:`port` (aiosmtpd) that keeps every message it accepts in the
+    Maildir `root`, so what arrived can be counted across its stops and starts."""
+
+    def __init__(self, root: Path, port: int) -> None:
+        self.root = root
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20) -> None:
+        import mailbox
+
+        mailbox.Maildir(self.root, create=True)  # aiosmtpd's handler expects its folders
+        handler = ["-c", "aiosmtpd.handlers.Mailbox", str(self.root)]
+        self.process = subprocess.Popen(  # noqa: S603 - aiosmtpd from our venv
+            [str(VENV_BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
+             *handler],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError("the SMTP sink exited")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    if sock.recv(3) == b"220":
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the SMTP sink did not answer within {timeout} s")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def messages(self) -> list[Message]:
+        """Every message received so far, in no particular order."""
+        import mailbox
+
+        if not (self.root / "cur").is_dir():
+            return []
+        return list(mailbox.Maildir(self.root, create=False))
+
+
 # HTTP
 
 
@@ -288,6 +396,14 @@ class Browser:
         data = urllib.parse.urlencode(fields).encode()
         request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310
         return self._open(request, timeout)
+
+    def submit(self, page_url: str, action_url: str, fields: dict[str, str]) -> Reply:
+        """Post a form as a person does: fetch the page holding it for its CSRF token first."""
+        page = self.get(page_url)
+        match = CSRF_FIELD.search(page.body)
+        if page.status != 200 or match is None:
+            raise RuntimeError(f"form page {page_url}: {page.status}, no CSRF token")
+        return self.post(action_url, {"csrfmiddlewaretoken": match.group(1), **fields})
 
     def log_in(self, base: str, email: str, password: str) -> Reply:
         """The real login form: fetch it for its CSRF token, then post it."""

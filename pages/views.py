@@ -15,11 +15,6 @@ COMING_SOON = {
         "A coding assistant that answers questions such as “Can modifier 25 go on 99213?” "
         "from CodeAhead's own code pages, citing the codes and sections it used.",
     ),
-    "caseconsultant": (
-        "CaseConsultant",
-        "Send a question about a code to our certified coding experts and get the answer "
-        "by email and on your account page.",
-    ),
     "careercenter": (
         "CareerCenter",
         "Jobs for medical coders, billers and auditors: remote and on-site, filterable by "

@@ -18,11 +18,13 @@ def restore_plans() -> None:
     from metering.models import Plan
 
     seed = import_module("accounts.migrations.0002_seed_plans")  # the plans as first seeded
+    questions = import_module("metering.migrations.0006_seed_question_allowances")
     for slug, name, views, access, description in seed.PLANS:
         Plan.objects.update_or_create(
             slug=slug,
             defaults={"name": name, "views_per_period": views, "access": access,
-                      "description": description},
+                      "description": description,
+                      "consultant_questions_per_period": questions.QUESTION_ALLOWANCES[slug]},
         )  # fmt: skip
 
 
@@ -66,3 +68,23 @@ def reader(client, premium_user):
     """A client signed in on the premium plan: every code page, every section, no counting."""
     client.force_login(premium_user)
     return client
+
+
+def html_of(message) -> str:
+    """The HTML alternative of a sent mail."""
+    return next(str(c) for c, mimetype in message.alternatives if mimetype == "text/html")
+
+
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run inline, where their delivery is not the point: mail lands in mail.outbox.
+    Tests of the queue itself switch back to the database backend (tests/common)."""
+    settings.TASKS = IMMEDIATE_TASKS

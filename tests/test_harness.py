@@ -92,3 +92,21 @@ def test_localdb_without_postgresql_says_what_to_install(monkeypatch, capsys):
         "localdb: PostgreSQL server is not installed: install it with 'apt-get install "
         "postgresql' (or set DATABASE_URL to an existing database).\n"
     )
+
+
+def test_app_env_sends_mail_to_a_local_smtp_sink_when_asked():
+    plain = app_env(secret_key="s", database_url="postgres://x/y", behind_tls_proxy=False)
+    mail = app_env(
+        secret_key="s",
+        database_url="postgres://x/y",
+        behind_tls_proxy=False,
+        smtp_port=2525,
+        retry_delays="1,2",
+    )
+
+    assert plain["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    assert mail["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+    assert (mail["EMAIL_HOST"], mail["EMAIL_PORT"], mail["EMAIL_USE_TLS"]) == (
+        "127.0.0.1", "2525", "false",
+    )  # fmt: skip
+    assert mail["TASKS_RETRY_DELAYS"] == "1,2"

@@ -177,7 +177,7 @@ def test_the_code_page_lookup_finds_nothing_for_an_unknown_code():
 
 
 def test_a_tables_empty_corner_is_a_plain_cell_not_a_nameless_header():
-    from codes.markup import render_markdown
+    from common.markup import render_markdown
 
     html = render_markdown(
         "| | 93350 | 93351 |\n| --- | --- | --- |\n| ECG | Separate | Included |"

@@ -5,7 +5,7 @@ from django.db import migrations
 
 
 def rerender(apps, schema_editor):
-    from codes.markup import render_markdown
+    from common.markup import render_markdown
 
     ContentSection = apps.get_model("codes", "ContentSection")
     changed = []
@@ -18,6 +18,6 @@ def rerender(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("codes", "0005_catalogue_version")]
+    dependencies = [("codes", "0006_consultant_qa_kind")]
 
     operations = [migrations.RunPython(rerender, migrations.RunPython.noop)]

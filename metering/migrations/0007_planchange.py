@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metering", "0004_meter_in_one_statement"),
+        ("metering", "0006_seed_question_allowances"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
