@@ -242,6 +242,9 @@ BILLING_RENEWAL_GRACE_DAYS = env_int("BILLING_RENEWAL_GRACE_DAYS", 3)
 # (codeahead/ratelimit.py syntax: amount/period).
 RATE_LIMIT_BILLING = env_str("RATE_LIMIT_BILLING", "10/m")
 RATE_LIMIT_WEBHOOK_REFUSED = env_str("RATE_LIMIT_WEBHOOK_REFUSED", "20/m")
+# CaseConsultant questions and follow-ups per account, and per client IP, on top of the quota.
+RATE_LIMIT_CONSULTANT = env_str("RATE_LIMIT_CONSULTANT", "10/h")
+RATE_LIMIT_CONSULTANT_IP = env_str("RATE_LIMIT_CONSULTANT_IP", "30/h")
 
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.
