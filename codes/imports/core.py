@@ -8,8 +8,13 @@ codes, created and updated in bulk with a history record each.
 
 An import owns the code set's descriptors and section tree, never the editors' work: it sets a
 code's identifier spelling, title, official description, section and `is_sample=False`, and
-leaves the plain-language description, content sections, popularity, status, dates and add-on
-links as they are. Codes missing from the source are left alone too.
+leaves the plain-language description, content sections, popularity and add-on links as they are.
+
+A release is complete, so a code that an earlier import loaded and this source no longer lists
+has dropped out of the code set: it is marked deleted with the day before the release took effect
+as its end date (never removed: its page, history and editors' work stay). A deleted code the
+source lists again is active again. Sample codes (demo content, never imported) are left alone.
+Re-running an import finds nothing to mark.
 """
 
 import codecs
@@ -19,7 +24,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.db import DataError, IntegrityError, transaction
@@ -39,7 +44,17 @@ TITLE_MAX_LENGTH = 255
 CHANGE_REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
 
 # The fields an import may change on an existing code, in bulk_update's terms.
-CODE_FIELDS = ("identifier", "title", "official_description", "section", "is_sample", "updated_at")
+CODE_FIELDS = (
+    "identifier",
+    "title",
+    "official_description",
+    "section",
+    "is_sample",
+    "status",
+    "end_date",
+    "replaced_by",
+    "updated_at",
+)
 SECTION_FIELDS = ("title", "parent", "range_start", "range_end", "position")
 
 Progress = Callable[[str], None]
@@ -108,14 +123,32 @@ class ImportSummary:
     sections_created: int = 0
     sections_updated: int = 0
     sections_unchanged: int = 0
-    not_in_source: int = 0  # codes of the set in the database that the source does not list
+    deleted: int = 0  # active imported codes the source no longer lists, marked deleted now
+    reactivated: int = 0  # deleted codes the source lists again
+    end_date: date | None = None  # the end date given to the codes marked deleted
+    not_in_source: int = 0  # every code of the set in the database that the source does not list
 
     def __str__(self) -> str:
         return (
             f"{self.code_set}: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged (sections: {self.sections_created} created, "
-            f"{self.sections_updated} updated)"
+            f"{self.unchanged} unchanged, {self.deleted} deleted (sections: "
+            f"{self.sections_created} created, {self.sections_updated} updated)"
         )
+
+    @property
+    def deletions(self) -> str:
+        """What the import did to codes the release dropped or brought back, for the log."""
+        if not (self.deleted or self.reactivated):
+            return ""
+        parts = []
+        if self.deleted:
+            parts.append(
+                f"{self.deleted} {self.code_set} code(s) are not in this release: marked deleted "
+                f"with end date {self.end_date:%Y-%m-%d}"
+            )
+        if self.reactivated:
+            parts.append(f"{self.reactivated} deleted code(s) are in it again: marked active")
+        return "; ".join(parts) + "."
 
 
 def get_code_set(slug: str) -> CodeSet:
@@ -299,14 +332,16 @@ def import_rows(
     sections: Sequence[SectionSpec],
     dry_run: bool,
     change_reason: str,
+    effective: date,
     keep_sections: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Create and update `sections`, then the codes in `rows`, all in one transaction.
 
-    `keep_sections`: the source knows nothing about sections, so existing codes keep theirs and
-    `row.section` only places new codes. With `dry_run`, nothing is written: the summary says
-    what would change.
+    `effective`: the first day the release covers; imported codes it no longer lists end the
+    day before. `keep_sections`: the source knows nothing about sections, so existing codes keep
+    theirs and `row.section` only places new codes. With `dry_run`, nothing is written: the
+    summary says what would change.
 
     Cost: two queries to read the set's sections and codes, then one INSERT or UPDATE per
     BATCH_SIZE changed codes, as many for their history records, and a refresh of the search
@@ -319,6 +354,7 @@ def import_rows(
             sections=sections,
             dry_run=dry_run,
             reason=change_reason[:CHANGE_REASON_MAX_LENGTH],
+            end_date=effective - timedelta(days=1),
             keep_sections=keep_sections,
             report=progress or (lambda message: None),
         )
@@ -337,10 +373,11 @@ def _import_rows(
     sections: Sequence[SectionSpec],
     dry_run: bool,
     reason: str,
+    end_date: date,
     keep_sections: bool,
     report: Progress,
 ) -> ImportSummary:
-    summary = ImportSummary(code_set=code_set.slug, dry_run=dry_run)
+    summary = ImportSummary(code_set=code_set.slug, dry_run=dry_run, end_date=end_date)
     with transaction.atomic():
         if not dry_run:
             # One import of a set at a time; a second one waits here, then finds little to do.
@@ -376,9 +413,13 @@ def _import_rows(
                 and code.official_description == row.official_description
                 and current_section == section
                 and not code.is_sample
+                and not code.is_deleted
             ):
                 summary.unchanged += 1
                 continue
+            if code.is_deleted:  # back in the release
+                summary.reactivated += 1
+                code.status, code.end_date, code.replaced_by_id = Code.Status.ACTIVE, None, None
             code.identifier = row.identifier
             code.title = row.title
             code.official_description = row.official_description
@@ -388,10 +429,24 @@ def _import_rows(
             to_update.append(code)
         summary.created, summary.updated = len(to_create), len(to_update)
         summary.not_in_source = len(existing)
+        dropped = [code for code in existing.values() if not code.is_sample and not code.is_deleted]
+        for code in dropped:
+            code.status = Code.Status.DELETED
+            # The end date cannot come before the code's own start (a constraint); an editor's
+            # effective date later than the release's start is kept as the code's only day.
+            code.end_date = max(end_date, code.effective_date or end_date)
+            code.updated_at = now
+        summary.deleted = len(dropped)
+        to_update += dropped
         if dry_run:
             return summary
         total = len(to_create) + len(to_update)
         written = 0
+        if dropped:
+            report(
+                f"{code_set.slug}: {len(dropped):,} codes are not in this release; "
+                f"marking them deleted (end date {end_date:%Y-%m-%d})"
+            )
         for start in range(0, len(to_create), PROGRESS_EVERY):
             chunk = to_create[start : start + PROGRESS_EVERY]
             bulk_create_with_history(

@@ -17,6 +17,8 @@ categories from their first to their last billable code (E11.00–E11.A).
 import re
 from collections import Counter
 from dataclasses import replace
+from datetime import date, datetime
+from importlib.resources import files
 
 import simple_icd_10_cm as cm
 
@@ -33,6 +35,8 @@ from codes.imports.core import (
 )
 
 PACKAGE = "simple-icd-10-cm"
+# The package's tabular list is named after its release: icd10c-tabular-April-1-2026.xml.
+RELEASE_NAME = re.compile(r"tabular-([A-Za-z]+-\d{1,2}-\d{4})\.xml$")
 # "Diabetes mellitus (E08-E13)": the published range ending a chapter or block description.
 RANGE_SUFFIX = re.compile(r"\s*\(([0-9A-Z]{3})-([0-9A-Z]{3})\)$")
 
@@ -50,8 +54,18 @@ def import_icd10cm(*, dry_run: bool = False, progress: Progress | None = None) -
         sections=sections,
         dry_run=dry_run,
         change_reason="import_codes icd10cm",
+        effective=release_date(),
         progress=progress,
     )
+
+
+def release_date() -> date:
+    """The day the package's release took effect, read from its data file's name."""
+    names = [entry.name for entry in files("simple_icd_10_cm.data").iterdir()]
+    matches = [match for name in names if (match := RELEASE_NAME.search(name))]
+    if len(matches) != 1:
+        raise ImportDataError([f"{PACKAGE}: cannot tell the release date of its tabular list"])
+    return datetime.strptime(matches[0][1], "%B-%d-%Y").date()
 
 
 def read_package() -> tuple[list[SourceRow], list[SectionSpec], list[str]]:

