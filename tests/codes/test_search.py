@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from codes import search
 from codes.models import Code
 from codes.search import clean_query
 
@@ -100,20 +101,23 @@ def test_matched_words_are_highlighted_in_titles(client):
     assert "Essential (primary) <mark>hypertension</mark>" in html
 
 
-def test_plain_language_descriptions_are_searched_but_never_shown(client, code_factory):
+def test_only_text_a_locked_page_shows_is_searched(client, code_factory):
     code_factory(
         identifier="0980T",
         title="Quiet title",
         plain_description="Zymurgical explanation.",
         official_description="Xenodochial official words.",
+        index_terms="Quodlibetical inclusion term",
     )
 
     by_plain = client.get("/search/", {"q": "zymurgical"}).content.decode()
     by_official = client.get("/search/", {"q": "xenodochial"}).content.decode()
+    by_term = client.get("/search/", {"q": "quodlibetical"}).content.decode()
 
-    assert ">0980T<" in by_plain
-    assert "Zymurgical" not in by_plain.split("<main")[1].replace("“zymurgical”", "")
-    assert ">0980T<" not in by_official  # the official description is not searched
+    assert ">0980T<" not in by_plain  # gated: our plain-language description
+    assert ">0980T<" not in by_official  # gated: the descriptor (CPT's is the AMA's)
+    assert ">0980T<" in by_term  # public: official terms such as ICD-10-CM inclusion terms
+    assert "Quodlibetical" not in by_term.split("<main")[1].replace("“quodlibetical”", "")
 
 
 def test_filters_by_code_set_and_status(client):
@@ -137,16 +141,20 @@ def test_active_codes_come_before_deleted_ones(client, code_factory):
     assert result_codes(client.get("/search/", {"q": "zorblax"})) == ["9102T", "9101T"]
 
 
-def test_a_word_in_the_title_ranks_above_the_same_word_in_a_description(client, code_factory):
-    # The description match has the shorter title and the lower identifier.
-    code_factory(identifier="9110T", title="Gauge reading", plain_description="Quillwort.")
-    code_factory(
-        identifier="9111T",
-        title="Quillwort gauge reading, extended",
-        plain_description="Gauge.",
-    )
+def test_a_word_in_the_title_ranks_above_the_same_word_in_official_terms(client, code_factory):
+    # The match in the terms has the shorter title and the lower identifier.
+    code_factory(identifier="9110T", title="Gauge reading", index_terms="Quillwort")
+    code_factory(identifier="9111T", title="Quillwort gauge reading, extended", index_terms="Gauge")
 
     assert result_codes(client.get("/search/", {"q": "quillwort"})) == ["9111T", "9110T"]
+
+
+def test_a_codes_own_terms_rank_above_those_it_inherits(client, code_factory):
+    # The inherited match has the shorter title and the lower identifier.
+    code_factory(identifier="9112T", title="Dial reading", context_terms="Hornwort")
+    code_factory(identifier="9113T", title="Dial reading, extended", index_terms="Hornwort")
+
+    assert result_codes(client.get("/search/", {"q": "hornwort"})) == ["9113T", "9112T"]
 
 
 def test_more_popular_codes_rank_above_equally_good_matches(client, code_factory):
@@ -246,15 +254,21 @@ def test_clean_query_keeps_printable_text_only():
     assert len(clean_query("x" * 1000)) == 200
 
 
-def test_query_counts_are_pinned(client, django_assert_num_queries):
-    # spelling lookup; any match (exists); count; page of results with highlights; code sets
-    # for the filter
-    with django_assert_num_queries(5):
+def test_query_counts_are_pinned(client, django_assert_num_queries, code_factory):
+    client.get("/search/", {"q": "warm"})  # a process's first search maps the vectors
+    # understanding (versions, synonyms, spelling); candidates; page of results with
+    # highlights; code sets for the filter (every match is a candidate: nothing else to count)
+    with django_assert_num_queries(4):
         client.get("/search/", {"q": "hypertension"})
+    # the same, and the count of the matches beyond the candidates
+    for number in range(search.FULL_TEXT_CANDIDATES + 1):
+        code_factory(identifier=f"{9200 + number}T", title=f"Quasar calibration step {number}")
+    with django_assert_num_queries(5):
+        client.get("/search/", {"q": "quasar calibration"})
     # exact check; prefix exists; count; page; code sets for the filter
     with django_assert_num_queries(5):
         client.get("/search/", {"q": "992"})
-    # spelling lookup; exists; first results
+    # understanding; candidates; first results
     with django_assert_num_queries(3):
         client.get("/search/suggest/", {"q": "hypertension"})
     # exact check (redirect)
