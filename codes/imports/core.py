@@ -23,15 +23,17 @@ import gzip
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from codes.models import Code, CodeSet, Section
+from codes.embeddings import sync_embeddings
+from codes.models import Code, CodeSet, OfficialSource, Section
 from codes.search import refresh_search_words
 
 # Rows per INSERT/UPDATE statement; each history row has about 20 parameters, PostgreSQL allows
@@ -48,6 +50,8 @@ CODE_FIELDS = (
     "identifier",
     "title",
     "official_description",
+    "index_terms",
+    "context_terms",
     "section",
     "is_sample",
     "status",
@@ -85,6 +89,8 @@ class SourceRow:
     title: str
     official_description: str
     section: str | None = None  # slug of the section the code belongs in, if the source says
+    index_terms: str = ""  # public official terms of the code, one a line (searched)
+    context_terms: str = ""  # those of its ancestors (searched with less weight)
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ class CheckedRow:
     title: str
     official_description: str
     section: str | None
+    index_terms: str = ""
+    context_terms: str = ""
 
     @property
     def compact(self) -> str:
@@ -127,6 +135,8 @@ class ImportSummary:
     reactivated: int = 0  # deleted codes the source lists again
     end_date: date | None = None  # the end date given to the codes marked deleted
     not_in_source: int = 0  # every code of the set in the database that the source does not list
+    vectors: int = 0  # codes (re-)embedded for semantic search
+    extras: list[str] = field(default_factory=list)  # what each kind of official data did
 
     def __str__(self) -> str:
         return (
@@ -149,6 +159,32 @@ class ImportSummary:
         if self.reactivated:
             parts.append(f"{self.reactivated} deleted code(s) are in it again: marked active")
         return "; ".join(parts) + "."
+
+
+# What an import compares and writes of a code's MS-DRG facts (codes/drg.py).
+DRG_FIELDS = (
+    "source_id",
+    "severity",
+    "principal_edits",
+    "age_low",
+    "age_high",
+    "procedure_class",
+    "drg",
+    "drg_title",
+)
+
+
+def ensure_source(slug: str, **values: Any) -> OfficialSource:
+    """The OfficialSource `slug` with these values, written only when something differs (a
+    write bumps the catalogue version, which a re-run must not)."""
+    source = OfficialSource.objects.filter(slug=slug).first()
+    if source is None:
+        return OfficialSource.objects.create(slug=slug, **values)
+    if any(getattr(source, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(source, name, value)
+        source.save()
+    return source
 
 
 def get_code_set(slug: str) -> CodeSet:
@@ -317,12 +353,80 @@ def check_rows(
             # PostgreSQL text cannot hold NUL: refuse the row here rather than fail mid-write.
             problems.append(f'{row.where}: code "{raw}" contains a NUL character')
             continue
-        checked.append(CheckedRow(canonical, title, description, row.section))
+        checked.append(
+            CheckedRow(
+                canonical, title, description, row.section, row.index_terms, row.context_terms
+            )
+        )
     return checked
 
 
 # ---------------------------------------------------------------------------------------------
 # Writing
+
+
+class Extra(Protocol):
+    """Official data an importer derives from its source, written after the codes in the same
+    transaction (or only counted, in a dry run); returns a line for the summary."""
+
+    def __call__(self, *, code_set: CodeSet, dry_run: bool) -> str: ...
+
+
+@dataclass
+class TableSync:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def sync_table(
+    *,
+    model: type[models.Model],
+    scope: "models.QuerySet[Any]",
+    key: Sequence[str],
+    fields: Sequence[str],
+    rows: Iterable[models.Model],
+    dry_run: bool,
+) -> TableSync:
+    """Make the rows of `scope` those of `rows`, matched on `key` and compared on `fields`:
+    create the missing, update the different, delete the rest. Writes nothing when nothing
+    differs (so a re-run bumps no version), and nothing at all in a dry run."""
+    result = TableSync()
+    current = {
+        tuple(values[: len(key)]): (values[len(key)], tuple(values[len(key) + 1 :]))
+        for values in scope.order_by().values_list(*key, "pk", *fields)
+    }
+    to_create: list[models.Model] = []
+    to_update: list[models.Model] = []
+    for row in rows:
+        row_key = tuple(getattr(row, name) for name in key)
+        found = current.pop(row_key, None)
+        if found is None:
+            to_create.append(row)
+            continue
+        pk, values = found
+        if values == tuple(getattr(row, name) for name in fields):
+            result.unchanged += 1
+            continue
+        row.pk = pk
+        to_update.append(row)
+    result.created, result.updated, result.deleted = len(to_create), len(to_update), len(current)
+    if dry_run:
+        return result
+    if current:
+        stale = [pk for pk, _ in current.values()]
+        for start in range(0, len(stale), BATCH_SIZE * 10):
+            model._default_manager.filter(pk__in=stale[start : start + BATCH_SIZE * 10]).delete()
+    model._default_manager.bulk_create(to_create, batch_size=BATCH_SIZE)
+    model._default_manager.bulk_update(to_update, fields=list(fields), batch_size=BATCH_SIZE)
+    return result
 
 
 def import_rows(
@@ -334,14 +438,18 @@ def import_rows(
     change_reason: str,
     effective: date,
     keep_sections: bool = False,
+    scope: Callable[[str], bool] | None = None,
+    extras: Sequence[Extra] = (),
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Create and update `sections`, then the codes in `rows`, all in one transaction.
+    """Create and update `sections`, then the codes in `rows`, then their vectors and the
+    `extras` (official data derived from the same source), all in one transaction.
 
     `effective`: the first day the release covers; imported codes it no longer lists end the
     day before. `keep_sections`: the source knows nothing about sections, so existing codes keep
     theirs and `row.section` only places new codes. With `dry_run`, nothing is written: the
-    summary says what would change.
+    summary says what would change. `scope`: the source is only part of a release (a test's
+    subset): codes whose compact identifier it refuses are not marked deleted.
 
     Cost: two queries to read the set's sections and codes, then one INSERT or UPDATE per
     BATCH_SIZE changed codes, as many for their history records, and a refresh of the search
@@ -356,6 +464,8 @@ def import_rows(
             reason=change_reason[:CHANGE_REASON_MAX_LENGTH],
             end_date=effective - timedelta(days=1),
             keep_sections=keep_sections,
+            scope=scope,
+            extras=extras,
             report=progress or (lambda message: None),
         )
     except (IntegrityError, DataError) as error:
@@ -375,6 +485,8 @@ def _import_rows(
     reason: str,
     end_date: date,
     keep_sections: bool,
+    scope: Callable[[str], bool] | None,
+    extras: Sequence["Extra"],
     report: Progress,
 ) -> ImportSummary:
     summary = ImportSummary(code_set=code_set.slug, dry_run=dry_run, end_date=end_date)
@@ -390,6 +502,7 @@ def _import_rows(
         now = timezone.now()
         to_create: list[Code] = []
         to_update: list[Code] = []
+        new_terms: list[Code] = []  # codes whose official terms alone changed: no history
         for row in rows:
             code = existing.pop(row.compact, None)
             if code is None:
@@ -401,12 +514,19 @@ def _import_rows(
                         official_description=row.official_description,
                         section_id=section_ids.get(row.section) if row.section else None,
                         is_sample=False,
+                        index_terms=row.index_terms,
+                        context_terms=row.context_terms,
                     )
                 )
                 continue
             # Sections are compared by slug: in a dry run, a new section has no id yet.
             current_section = slug_of.get(code.section_id) if code.section_id else None
             section = current_section if keep_sections else row.section
+            terms_changed = (code.index_terms, code.context_terms) != (
+                row.index_terms,
+                row.context_terms,
+            )
+            code.index_terms, code.context_terms = row.index_terms, row.context_terms
             if (
                 code.identifier == row.identifier
                 and code.title == row.title
@@ -416,6 +536,8 @@ def _import_rows(
                 and not code.is_deleted
             ):
                 summary.unchanged += 1
+                if terms_changed:
+                    new_terms.append(code)
                 continue
             if code.is_deleted:  # back in the release
                 summary.reactivated += 1
@@ -429,7 +551,11 @@ def _import_rows(
             to_update.append(code)
         summary.created, summary.updated = len(to_create), len(to_update)
         summary.not_in_source = len(existing)
-        dropped = [code for code in existing.values() if not code.is_sample and not code.is_deleted]
+        dropped = [
+            code
+            for compact, code in existing.items()
+            if not code.is_sample and not code.is_deleted and (scope is None or scope(compact))
+        ]
         for code in dropped:
             code.status = Code.Status.DELETED
             # The end date cannot come before the code's own start (a constraint); an editor's
@@ -439,6 +565,8 @@ def _import_rows(
         summary.deleted = len(dropped)
         to_update += dropped
         if dry_run:
+            for extra in extras:
+                summary.extras.append(extra(code_set=code_set, dry_run=True))
             return summary
         total = len(to_create) + len(to_update)
         written = 0
@@ -467,8 +595,17 @@ def _import_rows(
             written += len(chunk)
             report(f"{code_set.slug}: {written:,} of {total:,} codes written")
         _snapshot_primary_codes(codes=to_update, history_date=now)
-        if total:
-            refresh_search_words()  # titles changed: the spelling suggestions follow
+        if new_terms:  # official wording beyond the title: searched, not edited, no history
+            Code.objects.bulk_update(
+                new_terms, fields=["index_terms", "context_terms"], batch_size=BATCH_SIZE
+            )
+        for extra in extras:
+            summary.extras.append(extra(code_set=code_set, dry_run=False))
+        summary.vectors, _ = sync_embeddings(codes=code_set.codes.all())
+        if summary.vectors:
+            report(f"{code_set.slug}: {summary.vectors:,} codes embedded for semantic search")
+        if total or new_terms:
+            refresh_search_words()  # public words changed: the spelling suggestions follow
     return summary
 
 
