@@ -7,7 +7,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from codes.models import Code, CodeSet, ContentSection, Section, compact_identifier
+from codes.models import (
+    Code,
+    CodeSet,
+    ContentSection,
+    SearchSynonym,
+    Section,
+    compact_identifier,
+)
 
 
 @admin.register(CodeSet)
@@ -98,3 +105,16 @@ class ContentSectionAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "code__identifier")
     autocomplete_fields = ("code",)
     fields = ("code", ("position", "kind", "access"), "title", "body_markdown")
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(SimpleHistoryAdmin):
+    """The words people type and the official wording they stand for (codes/search.py reads it
+    on every query, so a change applies at once)."""
+
+    list_display = ("term", "alternatives", "kind", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("term", "alternatives")
+    search_help_text = "A term or any of its alternatives."
+    fields = ("term", "alternatives", "kind")
+    ordering = ("term",)

@@ -23,6 +23,7 @@
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -54,6 +55,8 @@ MAX_WORDS = 12
 # How alike a misspelt word and its correction must be (pg_trgm similarity): "astma" -> "asthma"
 # is 0.44, while "meniere" -> "meniscus" (0.31) is a different word, not a typo.
 MIN_SIMILARITY = 0.4
+# The trigram-nearest words a misspelling is compared with, by edits and by use.
+CORRECTION_CANDIDATES = 5
 # Longest phrase of the synonym table, in words.
 MAX_PHRASE = 4
 
@@ -64,6 +67,8 @@ SEMANTIC_CANDIDATES = 30
 SEMANTIC_MIN_COSINE = 0.55
 RRF_K = 60
 SEMANTIC_WEIGHT = 0.5
+# Added to the full-text rank of a title that begins with a searched word.
+TITLE_LEAD_BONUS = 0.1
 
 # Derived word forms that name the same thing share the stem these keep: a query word with one
 # of these endings also matches every word that starts with its stem (at least MIN_STEM long).
@@ -204,6 +209,7 @@ class Understood:
     corrections: dict[str, str]  # misspelt word -> correction
     groups: list[list[tuple[str, ...]]]  # all groups must match; any alternative of a group
     expanded: list[str]  # what the synonym table added, for the page: "htn: hypertension"
+    known: set[str]  # the words codes use (a complete word is not also searched as a prefix)
     catalogue_version: int
     vectors: tuple[str, int] | None  # the database's (instance, vector version)
     code_set_id: int | None
@@ -233,25 +239,36 @@ def understand(query: str, *, code_set: str | None = None) -> Understood:
             SELECT 'synonym', term, alternatives, NULL FROM codes_searchsynonym
             WHERE term = ANY(%s::text[])
             UNION ALL
-            SELECT 'fix', q.word, best.word, NULL
+            SELECT 'known', word, NULL, NULL FROM codes_searchword WHERE word = ANY(%s::text[])
+            UNION ALL
+            SELECT 'fix', q.word, near.word, near.ndoc::text
             FROM unnest(%s::text[]) AS q(word)
             CROSS JOIN LATERAL (
-                SELECT w.word FROM codes_searchword w
+                SELECT w.word, w.ndoc FROM codes_searchword w
                 WHERE w.word %% q.word AND similarity(w.word, q.word) >= %s
-                ORDER BY w.word = q.word DESC, similarity(w.word, q.word) DESC, w.ndoc DESC
-                LIMIT 1
-            ) AS best
-            WHERE best.word <> q.word AND NOT EXISTS (
+                ORDER BY similarity(w.word, q.word) DESC, w.ndoc DESC
+                LIMIT %s
+            ) AS near
+            WHERE NOT EXISTS (SELECT 1 FROM codes_searchword k WHERE k.word = q.word)
+            AND NOT EXISTS (
                 SELECT 1 FROM codes_searchsynonym s
                 WHERE q.word = ANY(regexp_split_to_array(s.term, '[^a-z0-9]+'))
             )
             """,
-            [code_set or "", list(phrases), candidates, MIN_SIMILARITY],
+            [
+                code_set or "",
+                list(phrases),
+                words,
+                candidates,
+                MIN_SIMILARITY,
+                CORRECTION_CANDIDATES,
+            ],
         )
         rows = cursor.fetchall()
     catalogue_version, vectors, code_set_id = 0, None, None
     synonyms: dict[str, str] = {}
-    corrections: dict[str, str] = {}
+    known: set[str] = set()
+    near: dict[str, list[tuple[str, int]]] = defaultdict(list)
     first: str
     second: str
     for kind, first, second, third in rows:
@@ -261,8 +278,16 @@ def understand(query: str, *, code_set: str | None = None) -> Understood:
             code_set_id = int(first)
         elif kind == "synonym":
             synonyms[first] = second
+        elif kind == "known":
+            known.add(first)
         else:
-            corrections[first] = second
+            near[first].append((second, int(third)))
+    # The nearest spelling (fewest edits), and among equally near ones the commonest: "migrane"
+    # is one edit from "migrans" and from "migraine", which far more codes use.
+    corrections = {
+        word: min(options, key=lambda option: (edit_distance(word, option[0]), -option[1]))[0]
+        for word, options in near.items()
+    }
     # The longest synonym phrase wins where phrases overlap; every other word is its own group.
     spans = sorted(
         ((phrases[term], term) for term in synonyms), key=lambda s: (s[0][0] - s[0][1], s[0][0])
@@ -291,10 +316,26 @@ def understand(query: str, *, code_set: str | None = None) -> Understood:
         corrections={w: c for w, c in corrections.items() if w in words},
         groups=groups,
         expanded=expanded,
+        known=known,
         catalogue_version=catalogue_version,
         vectors=vectors,
         code_set_id=code_set_id,
     )
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count one edit: "astma")."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def _term(word: str, *, typing: bool) -> str:
@@ -320,7 +361,10 @@ def tsquery(understood: Understood, *, any_group: bool) -> str:
     for index, group in enumerate(understood.groups):
         alternatives = []
         for number, alternative in enumerate(group):
-            typing = index == last and number == 0
+            # The last word may still be being typed, unless it is a word codes use or a
+            # synonym the table knows.
+            typing = index == last and number == 0 and len(group) == 1
+            typing = typing and alternative[-1] not in understood.known
             terms = [
                 _term(word, typing=typing and i == len(alternative) - 1)
                 for i, word in enumerate(alternative)
@@ -344,20 +388,32 @@ def _search_query(expression: str) -> SearchQuery:
     )
 
 
-def _full_text_rank(query: SearchQuery) -> Any:
-    """Title matches over official terms over inherited terms, short precise titles over long
-    ones that merely mention a word, popular codes ahead of their peers."""
-    return (
+def _full_text_rank(query: SearchQuery, lead: Sequence[str]) -> Any:
+    """Title matches over official terms over inherited terms; a title that begins with a
+    searched word (it names the thing: "Walker, rigid" rather than "Seat attachment, walker");
+    short precise titles over long ones that merely mention a word; popular codes ahead of
+    their peers."""
+    rank = (
         SearchRank(F("search_vector"), query, weights=[0.05, 0.1, 0.4, 1.0], normalization=1)
         + Cast(F("popularity"), FloatField()) / Value(400.0)
         - Cast(Length("title"), FloatField()) / Value(2000.0)
     )
+    if lead:
+        pattern = "^(" + "|".join(lead) + ")"  # letters and digits only: nothing to escape
+        rank += RawSQL(
+            "CASE WHEN codeahead_unaccent(lower(codes_code.title)) ~ %s THEN %s ELSE 0 END",
+            [pattern, TITLE_LEAD_BONUS],
+            output_field=FloatField(),
+        )
+    return rank
 
 
-def _full_text_order(codes: "QuerySet[Code]", query: SearchQuery) -> "QuerySet[Code]":
+def _full_text_order(
+    codes: "QuerySet[Code]", query: SearchQuery, lead: Sequence[str]
+) -> "QuerySet[Code]":
     return (
         codes.filter(search_vector=query)
-        .annotate(rank=_full_text_rank(query))
+        .annotate(rank=_full_text_rank(query, lead))
         .order_by(INACTIVE_LAST, "-rank", Length("title"), "identifier")
     )
 
@@ -429,9 +485,11 @@ class FusedResults:
         ranked: list[int],
         semantic_only: list[int],
         complete: bool,
+        lead: Sequence[str] = (),
     ) -> None:
         self.codes = codes
         self.query = query
+        self.lead = lead
         self.ranked = ranked
         self.semantic_only = semantic_only
         # Every full-text match is among the candidates: nothing follows them, no need to count.
@@ -467,7 +525,7 @@ class FusedResults:
         rows = {code.pk: code for code in self._listed(self.codes.filter(pk__in=ids))}
         page = [rows[pk] for pk in ids if pk in rows]
         if stop > len(self.ranked) and self.count() > len(self.ranked):
-            rest = _full_text_order(self.codes, self.query).exclude(pk__in=self.ranked)
+            rest = _full_text_order(self.codes, self.query, self.lead).exclude(pk__in=self.ranked)
             beyond = rest[max(0, start - len(self.ranked)) : stop - len(self.ranked)]
             page += list(self._listed(beyond))
         return page
@@ -490,7 +548,10 @@ class FusedResults:
 
 
 def _candidates(
-    codes: "QuerySet[Code]", query: SearchQuery, semantic: list[tuple[int, float]]
+    codes: "QuerySet[Code]",
+    query: SearchQuery,
+    semantic: list[tuple[int, float]],
+    lead: Sequence[str],
 ) -> tuple[list[int], list[int], set[int]]:
     """In one query: the best FULL_TEXT_CANDIDATES full-text matches in order, which of the
     semantic neighbours pass the filters without matching, and which candidates are inactive."""
@@ -501,7 +562,7 @@ def _candidates(
         .annotate(
             matched=matched,
             neighbour=Case(When(pk__in=neighbours, then=Value(0)), default=Value(1)),
-            rank=Case(When(matched, then=_full_text_rank(query)), default=Value(0.0)),
+            rank=Case(When(matched, then=_full_text_rank(query, lead)), default=Value(0.0)),
         )
         .order_by("neighbour", INACTIVE_LAST, "-rank", Length("title"), "identifier")
         .values_list("pk", "matched", "status", "rank", Length("title"), "identifier")
@@ -522,11 +583,12 @@ def _word_search(query: str, codes: "QuerySet[Code]", *, code_set: str | None) -
         return SearchResult(kind="words", query=query, queryset=codes.none())
     semantic = semantic_neighbours(understood, limit=SEMANTIC_CANDIDATES)
     notes = []
+    lead = sorted({word for group in understood.groups for alt in group for word in alt})
     expression = _search_query(tsquery(understood, any_group=False))
-    text, semantic_only, inactive = _candidates(codes, expression, semantic)
+    text, semantic_only, inactive = _candidates(codes, expression, semantic, lead)
     if not text and len(understood.groups) > 1:
         expression = _search_query(tsquery(understood, any_group=True))
-        text, semantic_only, inactive = _candidates(codes, expression, semantic)
+        text, semantic_only, inactive = _candidates(codes, expression, semantic, lead)
         notes.append("No code matches every word; these match some of them.")
     allowed = set(text) | set(semantic_only)
     ranked = fuse(
@@ -543,6 +605,7 @@ def _word_search(query: str, codes: "QuerySet[Code]", *, code_set: str | None) -
             ranked=ranked,
             semantic_only=semantic_only,
             complete=len(text) < FULL_TEXT_CANDIDATES,
+            lead=lead,
         ),
         corrected=" ".join(understood.words) if understood.corrections else None,
         notes=notes,

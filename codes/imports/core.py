@@ -599,11 +599,10 @@ def _import_rows(
             Code.objects.bulk_update(
                 new_terms, fields=["index_terms", "context_terms"], batch_size=BATCH_SIZE
             )
+            summary.extras.append(f"searchable official terms: {len(new_terms)} codes updated")
         for extra in extras:
             summary.extras.append(extra(code_set=code_set, dry_run=False))
         summary.vectors, _ = sync_embeddings(codes=code_set.codes.all())
-        if summary.vectors:
-            report(f"{code_set.slug}: {summary.vectors:,} codes embedded for semantic search")
         if total or new_terms:
             refresh_search_words()  # public words changed: the spelling suggestions follow
     return summary

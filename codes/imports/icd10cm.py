@@ -20,7 +20,8 @@ In the same transaction, the official data beyond the descriptor:
   carries it, with the codes it mentions linked (codes/notes.py); a code page shows those of the
   code and of every level above it;
 - each code's searchable official terms: its own inclusion terms and Includes (and those of the
-  subcategories above it) in `index_terms`, its category's and block's in `context_terms`;
+  subcategories above it) in `index_terms`; its category's and block's, and the titles of the
+  category and subcategories above it, in `context_terms`;
 - the MS-DRG facts of every code (codes/drg.py).
 """
 
@@ -313,7 +314,7 @@ def _clean(line: str) -> str:
 def official_terms(notes: list[NoteSpec]) -> "Callable[[list[str]], tuple[str, str]]":
     """For a code and its ancestors (nearest first, as simple-icd-10-cm lists them): its own
     official terms (the code's and its subcategories') and those it inherits (its category's
-    and block's), one a line."""
+    and block's, and the titles above it), one a line."""
     by_node: dict[str, list[str]] = defaultdict(list)
     for note in notes:
         if note.kind in TERM_KINDS:
@@ -326,6 +327,10 @@ def official_terms(notes: list[NoteSpec]) -> "Callable[[list[str]], tuple[str, s
             if cm.is_chapter(node):
                 continue
             (inherited if len(node) <= 3 or "-" in node else own).extend(by_node.get(node, []))
+            if node != chain[0] and cm.is_category_or_subcategory(node):
+                # The title of the category or subcategory above names what the code is a
+                # kind of ("Varicella [chickenpox]" above "Varicella without complication").
+                inherited.append(cm.get_description(node))
         return "\n".join(dict.fromkeys(own)), "\n".join(dict.fromkeys(inherited))
 
     return terms

@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from codes.models import Code, ContentSection
+from codes.models import Code, ContentSection, SearchSynonym
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +210,19 @@ def test_a_section_body_edit_is_rendered_safely_on_save(editor, reader):
     assert section.body_html == "<p><strong>Updated</strong> guidance </p>"
     assert "<strong>Updated</strong> guidance" in reader.get("/codes/cpt/0439T/").content.decode()
     assert section.history.count() >= 2
+
+
+def test_editors_keep_the_synonym_table_and_search_follows_at_once(editor, client):
+    assert "/admin/codes/searchsynonym/" in editor.get("/admin/").content.decode()
+    assert ">I10<" not in client.get("/search/", {"q": "bp high"}).content.decode()
+
+    response = editor.post(
+        "/admin/codes/searchsynonym/add/",
+        {"term": " BP  High ", "alternatives": "Hypertension |  essential  ", "kind": "lay"},
+    )
+
+    assert response.status_code == 302
+    synonym = SearchSynonym.objects.get(term="bp high")
+    assert synonym.alternatives == "hypertension | essential"
+    assert synonym.history.count() == 1
+    assert ">I10<" in client.get("/search/", {"q": "bp high"}).content.decode()

