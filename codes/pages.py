@@ -88,6 +88,7 @@ class PageParts:
     # Official data beyond the descriptor (ICD-10 notes, MS-DRG facts, PCS characters): public
     # domain, shown to every viewer, a locked page included.
     official_html: SafeString
+    official_anchors: tuple[tuple[str, str], ...] = ()  # its cards, for the table of contents
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,12 @@ class CodePage:
     @property
     def shows_descriptions(self) -> bool:
         return self.access.shows_descriptions
+
+    @property
+    def shows_toc(self) -> bool:
+        """The table of contents points at the descriptions, so only a page showing them has
+        one, when it has more to list: sections or official data."""
+        return self.shows_descriptions and bool(self.sections or self.parts.official_anchors)
 
     @property
     def extra_views_on_free(self) -> int:
@@ -221,6 +228,7 @@ def build_parts(code: Code) -> PageParts:
             "codes/includes/page_toc.html", {"sections": sections, "official": anchors}
         ),
         official_html=official,
+        official_anchors=tuple(anchors),
     )
 
 

@@ -401,7 +401,7 @@ def _full_text_rank(query: SearchQuery, lead: Sequence[str]) -> Any:
     if lead:
         pattern = "^(" + "|".join(lead) + ")"  # letters and digits only: nothing to escape
         rank += RawSQL(
-            "CASE WHEN codeahead_unaccent(lower(codes_code.title)) ~ %s THEN %s ELSE 0 END",
+            "CASE WHEN lower(codes_code.title) ~ %s THEN %s ELSE 0 END",
             [pattern, TITLE_LEAD_BONUS],
             output_field=FloatField(),
         )

@@ -7,15 +7,19 @@ version (`codes_vector_version`, bumped by a trigger on every write to the embed
 worker maps the same files read-only, so the operating system keeps one copy in its page cache
 for all of them instead of one per process.
 
-    <instance>-<version>/ids.npy      int32   code ids, ascending
+    <instance>-<version>-v<LAYOUT>/
+                         ids.npy      int32   code ids, ascending
                          sets.npy     int16   each code's code set id (for the set filter)
-                         bits.npy     uint64  the signs of each vector, 256 bits in 4 words
+                         bits.npy     uint64  the signs of the vectors, 256 bits in 4 words,
+                                              word by word (4 rows of n: each one contiguous)
                          vectors.npy  float16 the vectors, 512 bytes each
 
 A query is answered in two steps: the Hamming distance between sign bits ranks every code
-(5 MB read, about 4 ms for 160,000 codes), then the cosine of the float16 vectors of the
-SHORTLIST nearest decides the order. Only those rows of vectors.npy are read, so a worker's
-resident memory grows by the bits and the pages it touched, not by the whole file.
+(5 MB read, about 1 ms for 160,000 codes), then the cosine of the float16 vectors of the
+SHORTLIST nearest decides the order. Only those rows of vectors.npy are read, and their pages
+are unmapped again after each query (they stay in the page cache for every worker): over many
+queries the shortlists would otherwise touch the whole file, and each worker's resident memory
+would grow by all of it.
 
 When the version in the database is newer than the copy a worker holds (an import changed
 vectors), the first worker to notice rebuilds the files from PostgreSQL under a file lock, in its
@@ -26,6 +30,7 @@ therefore builds its own copy from PostgreSQL; there is nothing to copy between 
 
 import fcntl
 import logging
+import mmap
 import os
 import shutil
 import time
@@ -44,6 +49,8 @@ log = logging.getLogger(__name__)
 
 SHORTLIST = 1_000
 FILES = ("ids", "sets", "bits", "vectors")
+# The files' layout: a copy of another layout (left by an older release) is never opened.
+LAYOUT = 2
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,14 @@ class VectorIndex:
     sets: "np.ndarray"
     bits: "np.ndarray"
     vectors: "np.ndarray"
+    mapping: mmap.mmap | None = None  # vectors.npy's mapping
+
+    def _release(self) -> None:
+        """Unmap the vector pages a query read: they stay in the page cache, shared, but no
+        longer count in this worker's resident memory (over many queries, the shortlists
+        would touch every page of the file)."""
+        if self.mapping is not None:
+            self.mapping.madvise(mmap.MADV_DONTNEED)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -66,7 +81,10 @@ class VectorIndex:
 
         if not len(self):
             return []
-        distance = np.bitwise_count(self.bits ^ sign_bits(query)).sum(axis=1, dtype=np.int32)
+        words = sign_bits(query)
+        distance = np.bitwise_count(self.bits[0] ^ words[0]).astype(np.int32)
+        for row, word in zip(self.bits[1:], words[1:], strict=True):
+            distance += np.bitwise_count(row ^ word)
         if code_set_id is not None:
             distance[self.sets != code_set_id] = 1 << 20
         shortlist = min(SHORTLIST, len(self) - 1)
@@ -75,6 +93,7 @@ class VectorIndex:
             rows = rows[self.sets[rows] == code_set_id]
         rows.sort()  # read the file in order
         scores = self.vectors[rows].astype(np.float32) @ query
+        self._release()
         best = np.argsort(-scores, kind="stable")[:limit]
         return [(int(self.ids[rows[i]]), float(scores[i])) for i in best]
 
@@ -105,7 +124,7 @@ def vector_dir() -> Path:
 def current_index(*, instance: str, version: int) -> VectorIndex | None:
     """The copy for the database's current vectors, opening or building it when this process
     holds an older one. While another worker builds it: the older copy, or None."""
-    key = f"{instance}-{version}"
+    key = f"{instance}-{version}-v{LAYOUT}"
     held = _held.index
     if held is not None and held.key == key:
         return held
@@ -133,7 +152,11 @@ def _open(key: str) -> VectorIndex | None:
     if not (folder / "complete").exists():
         return None
     arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in FILES}
-    return VectorIndex(key=key, **arrays)
+    # Only a query's shortlist of vectors is read: no read-ahead around each row.
+    mapping = getattr(arrays["vectors"], "_mmap", None)
+    if mapping is not None:
+        mapping.madvise(mmap.MADV_RANDOM)
+    return VectorIndex(key=key, mapping=mapping, **arrays)
 
 
 def _build(key: str, *, instance: str) -> VectorIndex | None:
@@ -188,7 +211,7 @@ def _write(final: Path, scratch: Path) -> int:
                 shapes = {
                     "ids": ("<i4", (count,)),
                     "sets": ("<i2", (count,)),
-                    "bits": ("<u8", (count, DIMENSIONS // 64)),
+                    "bits": ("<u8", (DIMENSIONS // 64, count)),
                     "vectors": ("<f2", (count, DIMENSIONS)),
                 }
                 arrays = {
@@ -202,13 +225,13 @@ def _write(final: Path, scratch: Path) -> int:
             arrays["sets"][written:end] = [row[2] for row in rows]
             block = np.frombuffer(b"".join(bytes(row[3]) for row in rows), dtype="<f2")
             arrays["vectors"][written:end] = block.reshape(len(rows), DIMENSIONS)
-            arrays["bits"][written:end] = sign_bits(arrays["vectors"][written:end])
+            arrays["bits"][:, written:end] = sign_bits(arrays["vectors"][written:end]).T
             written = end
     if not arrays:  # no embeddings at all
         for name, dtype, shape in (
             ("ids", "<i4", (0,)),
             ("sets", "<i2", (0,)),
-            ("bits", "<u8", (0, DIMENSIONS // 64)),
+            ("bits", "<u8", (DIMENSIONS // 64, 0)),
             ("vectors", "<f2", (0, DIMENSIONS)),
         ):
             np.save(scratch / f"{name}.npy", np.empty(shape, dtype=dtype))
