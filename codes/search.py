@@ -562,7 +562,7 @@ def _candidates(
         .annotate(
             matched=matched,
             neighbour=Case(When(pk__in=neighbours, then=Value(0)), default=Value(1)),
-            rank=Case(When(matched, then=_full_text_rank(query, lead)), default=Value(0.0)),
+            rank=_full_text_rank(query, lead),  # read for the matches only
         )
         .order_by("neighbour", INACTIVE_LAST, "-rank", Length("title"), "identifier")
         .values_list("pk", "matched", "status", "rank", Length("title"), "identifier")

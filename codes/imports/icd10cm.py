@@ -404,7 +404,7 @@ def save_drg_facts(categories: frozenset[str] | None) -> "Callable[..., str]":
         if categories is not None:
             codes = codes.filter(identifier__regex=rf"^({'|'.join(sorted(categories))})")
         ids = dict(codes.values_list("identifier", "pk"))
-        facts = drg.diagnosis_facts(sorted(ids), version=grouper.version)
+        facts = drg.diagnosis_facts(identifiers=sorted(ids), version=grouper.version)
         rows = [
             DrgFacts(
                 code_id=ids[identifier],

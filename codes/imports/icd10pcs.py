@@ -393,7 +393,7 @@ def save_procedure_facts(*, code_set: CodeSet, dry_run: bool) -> str:
     )
     codes = Code.objects.filter(code_set=code_set)
     ids = dict(codes.values_list("identifier", "pk"))
-    facts = drg.procedure_facts(sorted(ids), version=grouper.version)
+    facts = drg.procedure_facts(identifiers=sorted(ids), version=grouper.version)
     rows = [
         DrgFacts(
             code_id=ids[identifier],
