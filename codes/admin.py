@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from codes.embeddings import sync_embeddings
 from codes.models import (
     Code,
     CodeSet,
@@ -84,6 +85,12 @@ class CodeAdmin(SimpleHistoryAdmin):
         ),
         ("Dates and flags", {"fields": ("effective_date", "end_date", "is_sample", "popularity")}),
     )
+
+    def save_model(self, request: HttpRequest, obj: Code, form: Any, change: bool) -> None:
+        """Saved, and its vector follows its title (an edit or a revert from the history), in
+        the same transaction: semantic search must not keep finding it for words it lost."""
+        super().save_model(request, obj, form, change)
+        sync_embeddings(codes=Code.objects.filter(pk=obj.pk))
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Code], search_term: str

@@ -76,10 +76,26 @@ def _bulk_model() -> Any:
     return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
 
 
+# Fewer texts than this are embedded with the query embedder (the same vectors, see its
+# docstring): an editor's save in a web worker must not load wordllama (80 MB) for one title.
+FEW = 64
+
+
 def embed_many(texts: Sequence[str]) -> "np.ndarray":
-    """Unit vectors (float16, one row per text) with wordllama itself: for importers."""
+    """Unit vectors (float16, one row per text): with wordllama itself for importers' batches,
+    with the memory-mapped QueryEmbedder for a few texts."""
     import numpy as np
 
+    if len(texts) < FEW:
+        embed = query_embedder()
+        zero = np.zeros(DIMENSIONS, dtype=np.float32)
+        return (
+            np.stack([v if (v := embed(text)) is not None else zero for text in texts]).astype(
+                np.float16
+            )
+            if texts
+            else np.empty((0, DIMENSIONS), dtype=np.float16)
+        )
     model = _bulk_model()
     out = np.empty((len(texts), DIMENSIONS), dtype=np.float16)
     for start in range(0, len(texts), BATCH):

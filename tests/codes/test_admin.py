@@ -226,3 +226,22 @@ def test_editors_keep_the_synonym_table_and_search_follows_at_once(editor, clien
     assert synonym.alternatives == "hypertension | essential"
     assert synonym.history.count() == 1
     assert ">I10<" in client.get("/search/", {"q": "bp high"}).content.decode()
+
+
+def test_an_edited_title_gets_its_new_vector_in_the_same_save(editor):
+    from codes.embeddings import QueryEmbedder, from_bytes
+    from codes.models import CodeEmbedding
+
+    target = code("0439T")
+    before = CodeEmbedding.objects.get(code=target)
+
+    response = editor.post(
+        f"/admin/codes/code/{target.pk}/change/",
+        change_form_data(target, title="Myocardial perfusion with contrast ultrasound"),
+    )
+
+    assert response.status_code == 302
+    after = CodeEmbedding.objects.get(code=target)
+    assert after.digest != before.digest
+    expected = QueryEmbedder()("Myocardial perfusion with contrast ultrasound")
+    assert abs(from_bytes(after.vector).astype("float32") - expected).max() < 1e-3
