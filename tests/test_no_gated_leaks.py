@@ -247,10 +247,9 @@ def assert_walk_covered_the_site(walk: Walk, planted: Planted) -> None:
     assert walk.exchange(planted.code.section.get_absolute_url()).status == 200
     for field_name, marker in planted.markers.items():
         search = walk.exchange("/search/?" + urlencode({"q": marker}))
-        # Search matches titles and plain-language descriptions (PRODUCT.md) but shows only
-        # identifiers and titles; the official description and sections are never searched.
-        if field_name != "plain":
-            assert TITLE.lower() not in search.text, f"searching {field_name} found {IDENTIFIER}"
+        # Search matches only what a locked page shows (titles, public official terms): no
+        # gated text is ever searched, so searching a gated word finds nothing.
+        assert TITLE.lower() not in search.text, f"searching {field_name} found {IDENTIFIER}"
 
 
 # Scenarios
@@ -306,3 +305,41 @@ def test_over_quota_free_user_sees_no_gated_text_on_any_url(client, verified_use
     page = walk.exchange(planted.path)
     assert HEADING.lower() in page.text
     assert f"upgrade to view {HEADING.lower()}" in page.text
+
+
+# The word oracle: search, suggestions and the spelling corrector would otherwise let anyone
+# read a gated description word by word, by trying words and watching what comes back.
+
+
+@pytest.mark.parametrize("field_name", ["plain", "official"])
+def test_a_word_only_a_gated_description_uses_is_not_findable(client, planted, field_name):
+    from codes.embeddings import sync_embeddings
+    from codes.search import refresh_search_words
+
+    refresh_search_words()  # as an import or demo load would, after the description was written
+    sync_embeddings(codes=Code.objects.filter(pk=planted.code.pk))
+    marker = planted.markers[field_name]
+    misspelt = marker[:-2] + "qq"  # one trigram similarity above any threshold
+
+    found = client.get("/search/", {"q": marker}).content.decode()
+    corrected = client.get("/search/", {"q": misspelt}).content.decode()
+    typed = client.get("/search/suggest/", {"q": marker[:-3]}).json()
+    suggested = client.get("/search/suggest/", {"q": misspelt}).json()
+
+    assert f">{IDENTIFIER}<" not in found
+    assert "Showing results for" not in corrected
+    assert marker not in corrected
+    assert typed == {"results": []}
+    assert suggested == {"results": []}
+
+
+def test_the_same_word_in_a_public_official_term_is_found(client, planted):
+    """The oracle test above can fail: the same word, where a locked page shows it, is found."""
+    marker = planted.markers["plain"]
+    Code.objects.filter(pk=planted.code.pk).update(index_terms=f"Term with {marker}")
+
+    found = client.get("/search/", {"q": marker}).content.decode()
+    typed = client.get("/search/suggest/", {"q": marker[:-3]}).json()
+
+    assert f">{IDENTIFIER}<" in found
+    assert [hit["identifier"] for hit in typed["results"]] == [IDENTIFIER]

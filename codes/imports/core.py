@@ -8,8 +8,13 @@ codes, created and updated in bulk with a history record each.
 
 An import owns the code set's descriptors and section tree, never the editors' work: it sets a
 code's identifier spelling, title, official description, section and `is_sample=False`, and
-leaves the plain-language description, content sections, popularity, status, dates and add-on
-links as they are. Codes missing from the source are left alone too.
+leaves the plain-language description, content sections, popularity and add-on links as they are.
+
+A release is complete, so a code that an earlier import loaded and this source no longer lists
+has dropped out of the code set: it is marked deleted with the day before the release took effect
+as its end date (never removed: its page, history and editors' work stay). A deleted code the
+source lists again is active again. Sample codes (demo content, never imported) are left alone.
+Re-running an import finds nothing to mark.
 """
 
 import codecs
@@ -18,15 +23,17 @@ import gzip
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from codes.models import Code, CodeSet, Section
+from codes.embeddings import sync_embeddings
+from codes.models import Code, CodeSet, OfficialSource, Section
 from codes.search import refresh_search_words
 
 # Rows per INSERT/UPDATE statement; each history row has about 20 parameters, PostgreSQL allows
@@ -39,7 +46,19 @@ TITLE_MAX_LENGTH = 255
 CHANGE_REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
 
 # The fields an import may change on an existing code, in bulk_update's terms.
-CODE_FIELDS = ("identifier", "title", "official_description", "section", "is_sample", "updated_at")
+CODE_FIELDS = (
+    "identifier",
+    "title",
+    "official_description",
+    "index_terms",
+    "context_terms",
+    "section",
+    "is_sample",
+    "status",
+    "end_date",
+    "replaced_by",
+    "updated_at",
+)
 SECTION_FIELDS = ("title", "parent", "range_start", "range_end", "position")
 
 Progress = Callable[[str], None]
@@ -70,6 +89,8 @@ class SourceRow:
     title: str
     official_description: str
     section: str | None = None  # slug of the section the code belongs in, if the source says
+    index_terms: str = ""  # public official terms of the code, one a line (searched)
+    context_terms: str = ""  # those of its ancestors (searched with less weight)
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,8 @@ class CheckedRow:
     title: str
     official_description: str
     section: str | None
+    index_terms: str = ""
+    context_terms: str = ""
 
     @property
     def compact(self) -> str:
@@ -108,14 +131,60 @@ class ImportSummary:
     sections_created: int = 0
     sections_updated: int = 0
     sections_unchanged: int = 0
-    not_in_source: int = 0  # codes of the set in the database that the source does not list
+    deleted: int = 0  # active imported codes the source no longer lists, marked deleted now
+    reactivated: int = 0  # deleted codes the source lists again
+    end_date: date | None = None  # the end date given to the codes marked deleted
+    not_in_source: int = 0  # every code of the set in the database that the source does not list
+    vectors: int = 0  # codes (re-)embedded for semantic search
+    extras: list[str] = field(default_factory=list)  # what each kind of official data did
 
     def __str__(self) -> str:
         return (
             f"{self.code_set}: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged (sections: {self.sections_created} created, "
-            f"{self.sections_updated} updated)"
+            f"{self.unchanged} unchanged, {self.deleted} deleted (sections: "
+            f"{self.sections_created} created, {self.sections_updated} updated)"
         )
+
+    @property
+    def deletions(self) -> str:
+        """What the import did to codes the release dropped or brought back, for the log."""
+        if not (self.deleted or self.reactivated):
+            return ""
+        parts = []
+        if self.deleted:
+            parts.append(
+                f"{self.deleted} {self.code_set} code(s) are not in this release: marked deleted "
+                f"with end date {self.end_date:%Y-%m-%d}"
+            )
+        if self.reactivated:
+            parts.append(f"{self.reactivated} deleted code(s) are in it again: marked active")
+        return "; ".join(parts) + "."
+
+
+# What an import compares and writes of a code's MS-DRG facts (codes/drg.py).
+DRG_FIELDS = (
+    "source_id",
+    "severity",
+    "principal_edits",
+    "age_low",
+    "age_high",
+    "procedure_class",
+    "drg",
+    "drg_title",
+)
+
+
+def ensure_source(slug: str, **values: Any) -> OfficialSource:
+    """The OfficialSource `slug` with these values, written only when something differs (a
+    write bumps the catalogue version, which a re-run must not)."""
+    source = OfficialSource.objects.filter(slug=slug).first()
+    if source is None:
+        return OfficialSource.objects.create(slug=slug, **values)
+    if any(getattr(source, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(source, name, value)
+        source.save()
+    return source
 
 
 def get_code_set(slug: str) -> CodeSet:
@@ -284,12 +353,80 @@ def check_rows(
             # PostgreSQL text cannot hold NUL: refuse the row here rather than fail mid-write.
             problems.append(f'{row.where}: code "{raw}" contains a NUL character')
             continue
-        checked.append(CheckedRow(canonical, title, description, row.section))
+        checked.append(
+            CheckedRow(
+                canonical, title, description, row.section, row.index_terms, row.context_terms
+            )
+        )
     return checked
 
 
 # ---------------------------------------------------------------------------------------------
 # Writing
+
+
+class Extra(Protocol):
+    """Official data an importer derives from its source, written after the codes in the same
+    transaction (or only counted, in a dry run); returns a line for the summary."""
+
+    def __call__(self, *, code_set: CodeSet, dry_run: bool) -> str: ...
+
+
+@dataclass
+class TableSync:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.deleted} deleted, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def sync_table(
+    *,
+    model: type[models.Model],
+    scope: "models.QuerySet[Any]",
+    key: Sequence[str],
+    fields: Sequence[str],
+    rows: Iterable[models.Model],
+    dry_run: bool,
+) -> TableSync:
+    """Make the rows of `scope` those of `rows`, matched on `key` and compared on `fields`:
+    create the missing, update the different, delete the rest. Writes nothing when nothing
+    differs (so a re-run bumps no version), and nothing at all in a dry run."""
+    result = TableSync()
+    current = {
+        tuple(values[: len(key)]): (values[len(key)], tuple(values[len(key) + 1 :]))
+        for values in scope.order_by().values_list(*key, "pk", *fields)
+    }
+    to_create: list[models.Model] = []
+    to_update: list[models.Model] = []
+    for row in rows:
+        row_key = tuple(getattr(row, name) for name in key)
+        found = current.pop(row_key, None)
+        if found is None:
+            to_create.append(row)
+            continue
+        pk, values = found
+        if values == tuple(getattr(row, name) for name in fields):
+            result.unchanged += 1
+            continue
+        row.pk = pk
+        to_update.append(row)
+    result.created, result.updated, result.deleted = len(to_create), len(to_update), len(current)
+    if dry_run:
+        return result
+    if current:
+        stale = [pk for pk, _ in current.values()]
+        for start in range(0, len(stale), BATCH_SIZE * 10):
+            model._default_manager.filter(pk__in=stale[start : start + BATCH_SIZE * 10]).delete()
+    model._default_manager.bulk_create(to_create, batch_size=BATCH_SIZE)
+    model._default_manager.bulk_update(to_update, fields=list(fields), batch_size=BATCH_SIZE)
+    return result
 
 
 def import_rows(
@@ -299,14 +436,20 @@ def import_rows(
     sections: Sequence[SectionSpec],
     dry_run: bool,
     change_reason: str,
+    effective: date,
     keep_sections: bool = False,
+    scope: Callable[[str], bool] | None = None,
+    extras: Sequence[Extra] = (),
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Create and update `sections`, then the codes in `rows`, all in one transaction.
+    """Create and update `sections`, then the codes in `rows`, then their vectors and the
+    `extras` (official data derived from the same source), all in one transaction.
 
-    `keep_sections`: the source knows nothing about sections, so existing codes keep theirs and
-    `row.section` only places new codes. With `dry_run`, nothing is written: the summary says
-    what would change.
+    `effective`: the first day the release covers; imported codes it no longer lists end the
+    day before. `keep_sections`: the source knows nothing about sections, so existing codes keep
+    theirs and `row.section` only places new codes. With `dry_run`, nothing is written: the
+    summary says what would change. `scope`: the source is only part of a release (a test's
+    subset): codes whose compact identifier it refuses are not marked deleted.
 
     Cost: two queries to read the set's sections and codes, then one INSERT or UPDATE per
     BATCH_SIZE changed codes, as many for their history records, and a refresh of the search
@@ -319,7 +462,10 @@ def import_rows(
             sections=sections,
             dry_run=dry_run,
             reason=change_reason[:CHANGE_REASON_MAX_LENGTH],
+            end_date=effective - timedelta(days=1),
             keep_sections=keep_sections,
+            scope=scope,
+            extras=extras,
             report=progress or (lambda message: None),
         )
     except (IntegrityError, DataError) as error:
@@ -337,10 +483,13 @@ def _import_rows(
     sections: Sequence[SectionSpec],
     dry_run: bool,
     reason: str,
+    end_date: date,
     keep_sections: bool,
+    scope: Callable[[str], bool] | None,
+    extras: Sequence["Extra"],
     report: Progress,
 ) -> ImportSummary:
-    summary = ImportSummary(code_set=code_set.slug, dry_run=dry_run)
+    summary = ImportSummary(code_set=code_set.slug, dry_run=dry_run, end_date=end_date)
     with transaction.atomic():
         if not dry_run:
             # One import of a set at a time; a second one waits here, then finds little to do.
@@ -353,6 +502,7 @@ def _import_rows(
         now = timezone.now()
         to_create: list[Code] = []
         to_update: list[Code] = []
+        new_terms: list[Code] = []  # codes whose official terms alone changed: no history
         for row in rows:
             code = existing.pop(row.compact, None)
             if code is None:
@@ -364,21 +514,34 @@ def _import_rows(
                         official_description=row.official_description,
                         section_id=section_ids.get(row.section) if row.section else None,
                         is_sample=False,
+                        index_terms=row.index_terms,
+                        context_terms=row.context_terms,
                     )
                 )
                 continue
             # Sections are compared by slug: in a dry run, a new section has no id yet.
             current_section = slug_of.get(code.section_id) if code.section_id else None
             section = current_section if keep_sections else row.section
+            terms_changed = (code.index_terms, code.context_terms) != (
+                row.index_terms,
+                row.context_terms,
+            )
+            code.index_terms, code.context_terms = row.index_terms, row.context_terms
             if (
                 code.identifier == row.identifier
                 and code.title == row.title
                 and code.official_description == row.official_description
                 and current_section == section
                 and not code.is_sample
+                and not code.is_deleted
             ):
                 summary.unchanged += 1
+                if terms_changed:
+                    new_terms.append(code)
                 continue
+            if code.is_deleted:  # back in the release
+                summary.reactivated += 1
+                code.status, code.end_date, code.replaced_by_id = Code.Status.ACTIVE, None, None
             code.identifier = row.identifier
             code.title = row.title
             code.official_description = row.official_description
@@ -388,10 +551,30 @@ def _import_rows(
             to_update.append(code)
         summary.created, summary.updated = len(to_create), len(to_update)
         summary.not_in_source = len(existing)
+        dropped = [
+            code
+            for compact, code in existing.items()
+            if not code.is_sample and not code.is_deleted and (scope is None or scope(compact))
+        ]
+        for code in dropped:
+            code.status = Code.Status.DELETED
+            # The end date cannot come before the code's own start (a constraint); an editor's
+            # effective date later than the release's start is kept as the code's only day.
+            code.end_date = max(end_date, code.effective_date or end_date)
+            code.updated_at = now
+        summary.deleted = len(dropped)
+        to_update += dropped
         if dry_run:
+            for extra in extras:
+                summary.extras.append(extra(code_set=code_set, dry_run=True))
             return summary
         total = len(to_create) + len(to_update)
         written = 0
+        if dropped:
+            report(
+                f"{code_set.slug}: {len(dropped):,} codes are not in this release; "
+                f"marking them deleted (end date {end_date:%Y-%m-%d})"
+            )
         for start in range(0, len(to_create), PROGRESS_EVERY):
             chunk = to_create[start : start + PROGRESS_EVERY]
             bulk_create_with_history(
@@ -412,8 +595,16 @@ def _import_rows(
             written += len(chunk)
             report(f"{code_set.slug}: {written:,} of {total:,} codes written")
         _snapshot_primary_codes(codes=to_update, history_date=now)
-        if total:
-            refresh_search_words()  # titles changed: the spelling suggestions follow
+        if new_terms:  # official wording beyond the title: searched, not edited, no history
+            Code.objects.bulk_update(
+                new_terms, fields=["index_terms", "context_terms"], batch_size=BATCH_SIZE
+            )
+            summary.extras.append(f"searchable official terms: {len(new_terms)} codes updated")
+        for extra in extras:
+            summary.extras.append(extra(code_set=code_set, dry_run=False))
+        summary.vectors, _ = sync_embeddings(codes=code_set.codes.all())
+        if total or new_terms:
+            refresh_search_words()  # public words changed: the spelling suggestions follow
     return summary
 
 

@@ -14,6 +14,7 @@ range covers it (editors keep that tree in the admin); existing codes stay where
 import csv
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from codes.imports.core import (
@@ -36,9 +37,10 @@ CSV_OPTIONAL = {"short": ("short_descriptor", "title")}
 
 
 def import_cpt(
-    *, path: Path, dry_run: bool = False, progress: Progress | None = None
+    *, path: Path, effective: date, dry_run: bool = False, progress: Progress | None = None
 ) -> ImportSummary:
-    """Check every line of the CPT file at `path`, then load it. Raises ImportDataError."""
+    """Check every line of the CPT file at `path`, a release in effect from `effective`, then
+    load it. Raises ImportDataError."""
     code_set = get_code_set("cpt")
     rows, problems = read_cpt_file(path)
     checked = check_rows(code_set=code_set, rows=rows, problems=problems)
@@ -53,6 +55,7 @@ def import_cpt(
         sections=[],
         dry_run=dry_run,
         change_reason=f"import_codes cpt {path.name}",
+        effective=effective,
         keep_sections=True,
         progress=progress,
     )

@@ -7,6 +7,7 @@ each ranging from its first to its last code in the file.
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from codes.imports.core import (
@@ -54,9 +55,10 @@ SECTION_TITLES = {
 
 
 def import_hcpcs(
-    *, path: Path, dry_run: bool = False, progress: Progress | None = None
+    *, path: Path, effective: date, dry_run: bool = False, progress: Progress | None = None
 ) -> ImportSummary:
-    """Check every row of the CMS file at `path`, then load it. Raises ImportDataError."""
+    """Check every row of the CMS file at `path`, a release in effect from `effective`, then
+    load it. Raises ImportDataError."""
     code_set = get_code_set("hcpcs")
     lines, problems = read_lines(path)
     table = read_csv_table(lines, columns=COLUMNS, problems=problems)
@@ -83,6 +85,7 @@ def import_hcpcs(
         sections=letter_sections(checked),
         dry_run=dry_run,
         change_reason=f"import_codes hcpcs {path.name}",
+        effective=effective,
         progress=progress,
     )
 

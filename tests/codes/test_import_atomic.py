@@ -8,6 +8,7 @@ connection, which sees only what was committed.
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
@@ -36,16 +37,16 @@ def database_refuses(condition: str) -> Iterator[None]:
             cursor.execute("ALTER TABLE codes_code DROP CONSTRAINT test_refuses_one_code")
 
 
-def committed(sql: str) -> int:
-    """A count read on a new connection: only committed rows."""
+def committed(sql: str) -> Any:
+    """A value (a count, say) read on a new connection: only committed rows."""
     with psycopg.connect(**connection.get_connection_params()) as fresh:
         row = fresh.execute(sql).fetchone()
         assert row is not None
-        return int(row[0])
+        return row[0]
 
 
 def count_codes() -> int:
-    return committed("SELECT count(*) FROM codes_code")
+    return int(committed("SELECT count(*) FROM codes_code"))
 
 
 @pytest.fixture
@@ -111,3 +112,18 @@ def test_a_demo_load_refused_part_way_writes_nothing():
     assert committed("SELECT count(*) FROM codes_codeset") == 0
     assert committed("SELECT count(*) FROM codes_section") == 0
     assert committed("SELECT count(*) FROM codes_contentsection") == 0
+
+
+def test_a_refused_import_marks_no_dropped_code_deleted(demo, tmp_path):
+    first, second = tmp_path / "cpt-2026.txt", tmp_path / "cpt-2027.txt"
+    first.write_text("0901T\tInvented first code\n0902T\tInvented second code\n", encoding="utf-8")
+    second.write_text("0901T\tInvented first code, reworded\n", encoding="utf-8")
+    call_command("import_codes", "cpt", str(first), stdout=io.StringIO())
+
+    with (
+        database_refuses("title <> 'Invented first code, reworded'"),
+        pytest.raises(CommandError, match="nothing was written"),
+    ):
+        call_command("import_codes", "cpt", str(second), stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert committed("SELECT status FROM codes_code WHERE identifier = '0902T'") == "active"

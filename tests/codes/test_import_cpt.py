@@ -47,7 +47,7 @@ def test_tab_delimited_file_creates_and_updates_codes(tab_file):
     out, _ = run("cpt", str(tab_file))
 
     assert out.splitlines()[-1].startswith(
-        "cpt: 5 created, 1 updated, 0 unchanged (sections: 0 created, 0 updated) in "
+        "cpt: 5 created, 1 updated, 0 unchanged, 0 deleted (sections: 0 created, 0 updated) in "
     )
     updated = cpt("99213")
     assert updated.title == "Invented descriptor: a synthetic office visit used only in tests"
@@ -205,7 +205,9 @@ def test_rerun_changes_nothing(tab_file):
 
     out, _ = run("cpt", str(tab_file))
 
-    assert "cpt: 0 created, 0 updated, 6 unchanged (sections: 0 created, 0 updated)" in out
+    assert (
+        "cpt: 0 created, 0 updated, 6 unchanged, 0 deleted (sections: 0 created, 0 updated)" in out
+    )
     assert Code.history.count() == history
 
 
@@ -215,7 +217,9 @@ def test_dry_run_reports_and_writes_nothing(tab_file):
     out, _ = run("cpt", str(tab_file), "--dry-run")
 
     last = out.splitlines()[-1]
-    assert last.startswith("cpt: 5 created, 1 updated, 0 unchanged (sections: 0 created, 0 ")
+    assert last.startswith(
+        "cpt: 5 created, 1 updated, 0 unchanged, 0 deleted (sections: 0 created, 0 "
+    )
     assert last.endswith("dry run, nothing was written")
     assert Code.objects.count() == count
     assert Code.history.count() == history

@@ -44,7 +44,7 @@ def test_cms_file_loads_every_code_into_letter_sections(cms_file):
     out = run("hcpcs", str(cms_file))
 
     assert out.splitlines()[-1].startswith(
-        f"hcpcs: {ROWS - demo_codes} created, {demo_codes} updated, 0 unchanged "
+        f"hcpcs: {ROWS - demo_codes} created, {demo_codes} updated, 0 unchanged, 0 deleted "
         "(sections: 12 created, 4 updated) in "
     )
     assert "codes written" in out
@@ -81,9 +81,9 @@ def test_rerun_changes_nothing(cms_file):
 
     out = run("hcpcs", str(cms_file))
 
-    assert f"hcpcs: 0 created, 0 updated, {ROWS} unchanged (sections: 0 created, 0 updated)" in (
-        out
-    )
+    assert (
+        f"hcpcs: 0 created, 0 updated, {ROWS} unchanged, 0 deleted (sections: 0 created, 0 updated)"
+    ) in out
     assert Code.history.count() == history
 
 
@@ -95,7 +95,8 @@ def test_dry_run_reports_and_writes_nothing(cms_file):
 
     last = out.splitlines()[-1]
     assert last.startswith(
-        f"hcpcs: {ROWS - demo_codes} created, {demo_codes} updated, 0 unchanged (sections: 12 "
+        f"hcpcs: {ROWS - demo_codes} created, {demo_codes} updated, 0 unchanged, 0 deleted "
+        "(sections: 12 "
     )
     assert last.endswith("dry run, nothing was written")
     assert (Code.objects.count(), Section.objects.count()) == (count, sections)

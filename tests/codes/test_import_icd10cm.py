@@ -1,5 +1,6 @@
 """`import_codes icd10cm`: every billable code of the simple-icd-10-cm package, with its tree."""
 
+import datetime
 import io
 import re
 
@@ -46,7 +47,7 @@ def test_full_load_nests_codes_in_categories_blocks_and_chapters():
     out = run()
 
     assert out.splitlines()[-1].startswith(
-        f"icd10cm: {BILLABLE - demo_codes} created, {demo_codes} updated, 0 unchanged "
+        f"icd10cm: {BILLABLE - demo_codes} created, {demo_codes} updated, 0 unchanged, 0 deleted "
     )
     assert Code.objects.filter(code_set__slug="icd10cm").count() == BILLABLE
     assert not Code.objects.filter(code_set__slug="icd10cm", section=None).exists()
@@ -83,7 +84,8 @@ def test_full_load_nests_codes_in_categories_blocks_and_chapters():
     out = run()
 
     assert out.splitlines()[-1].startswith(
-        f"icd10cm: 0 created, 0 updated, {BILLABLE} unchanged (sections: 0 created, 0 updated)"
+        f"icd10cm: 0 created, 0 updated, {BILLABLE} unchanged, 0 deleted "
+        "(sections: 0 created, 0 updated)"
     )
 
 
@@ -138,3 +140,9 @@ def test_icd10cm_takes_no_file(tmp_path):
         call_command("import_codes", "icd10cm", str(tmp_path), stdout=io.StringIO(), stderr=stderr)
 
     assert "icd10cm takes no FILE" in stderr.getvalue()
+
+
+def test_the_release_date_is_read_from_the_package():
+    from codes.imports.icd10cm import release_date
+
+    assert release_date() == datetime.date(2026, 4, 1)  # icd10c-tabular-April-1-2026.xml

@@ -42,7 +42,7 @@ def test_a_code_list_loads_into_sections_and_body_systems(excision_file):
     out = run(str(excision_file))
 
     assert out.splitlines()[-1].startswith(
-        f"icd10pcs: {len(lines) - 2} created, 2 updated, 0 unchanged "
+        f"icd10pcs: {len(lines) - 2} created, 2 updated, 0 unchanged, 0 deleted "
         "(sections: 0 created, 4 updated) in "
     )
     code = pcs("0DTJ4ZZ")
@@ -66,7 +66,10 @@ def test_rerun_changes_nothing(excision_file):
     out = run(str(excision_file))
 
     rows = len(excision_file.read_text(encoding="utf-8").splitlines())
-    assert f"icd10pcs: 0 created, 0 updated, {rows} unchanged (sections: 0 created, 0 " in out
+    assert (
+        f"icd10pcs: 0 created, 0 updated, {rows} unchanged, 0 deleted (sections: 0 created, 0 "
+        in out
+    )
     assert Code.history.count() == history
 
 
@@ -76,7 +79,7 @@ def test_dry_run_reports_and_writes_nothing(excision_file):
     out = run(str(excision_file), "--dry-run")
 
     assert out.splitlines()[-1].endswith("dry run, nothing was written")
-    assert "2 updated, 0 unchanged (sections: 0 created, 4 updated)" in out
+    assert "2 updated, 0 unchanged, 0 deleted (sections: 0 created, 4 updated)" in out
     assert (Code.objects.count(), Section.objects.count()) == (count, sections)
     assert pcs("0DTJ4ZZ").is_sample
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from codes import search
 from codes.models import Code
 from codes.search import clean_query
 
@@ -100,20 +101,23 @@ def test_matched_words_are_highlighted_in_titles(client):
     assert "Essential (primary) <mark>hypertension</mark>" in html
 
 
-def test_plain_language_descriptions_are_searched_but_never_shown(client, code_factory):
+def test_only_text_a_locked_page_shows_is_searched(client, code_factory):
     code_factory(
         identifier="0980T",
         title="Quiet title",
         plain_description="Zymurgical explanation.",
         official_description="Xenodochial official words.",
+        index_terms="Quodlibetical inclusion term",
     )
 
     by_plain = client.get("/search/", {"q": "zymurgical"}).content.decode()
     by_official = client.get("/search/", {"q": "xenodochial"}).content.decode()
+    by_term = client.get("/search/", {"q": "quodlibetical"}).content.decode()
 
-    assert ">0980T<" in by_plain
-    assert "Zymurgical" not in by_plain.split("<main")[1].replace("“zymurgical”", "")
-    assert ">0980T<" not in by_official  # the official description is not searched
+    assert ">0980T<" not in by_plain  # gated: our plain-language description
+    assert ">0980T<" not in by_official  # gated: the descriptor (CPT's is the AMA's)
+    assert ">0980T<" in by_term  # public: official terms such as ICD-10-CM inclusion terms
+    assert "Quodlibetical" not in by_term.split("<main")[1].replace("“quodlibetical”", "")
 
 
 def test_filters_by_code_set_and_status(client):
@@ -137,16 +141,20 @@ def test_active_codes_come_before_deleted_ones(client, code_factory):
     assert result_codes(client.get("/search/", {"q": "zorblax"})) == ["9102T", "9101T"]
 
 
-def test_a_word_in_the_title_ranks_above_the_same_word_in_a_description(client, code_factory):
-    # The description match has the shorter title and the lower identifier.
-    code_factory(identifier="9110T", title="Gauge reading", plain_description="Quillwort.")
-    code_factory(
-        identifier="9111T",
-        title="Quillwort gauge reading, extended",
-        plain_description="Gauge.",
-    )
+def test_a_word_in_the_title_ranks_above_the_same_word_in_official_terms(client, code_factory):
+    # The match in the terms has the shorter title and the lower identifier.
+    code_factory(identifier="9110T", title="Gauge reading", index_terms="Quillwort")
+    code_factory(identifier="9111T", title="Quillwort gauge reading, extended", index_terms="Gauge")
 
     assert result_codes(client.get("/search/", {"q": "quillwort"})) == ["9111T", "9110T"]
+
+
+def test_a_codes_own_terms_rank_above_those_it_inherits(client, code_factory):
+    # The inherited match has the shorter title and the lower identifier.
+    code_factory(identifier="9112T", title="Dial reading", context_terms="Hornwort")
+    code_factory(identifier="9113T", title="Dial reading, extended", index_terms="Hornwort")
+
+    assert result_codes(client.get("/search/", {"q": "hornwort"})) == ["9113T", "9112T"]
 
 
 def test_more_popular_codes_rank_above_equally_good_matches(client, code_factory):
@@ -171,6 +179,85 @@ def test_identical_matches_are_listed_by_identifier(client, code_factory):
         code_factory(identifier=identifier, title="Nephoscope reading")
 
     assert result_codes(client.get("/search/", {"q": "nephoscope"})) == ["9140T", "9141T", "9142T"]
+
+
+def test_a_title_that_begins_with_the_word_ranks_above_one_that_mentions_it_later(
+    client, code_factory
+):
+    # The title naming the thing itself is the longer one, with the higher identifier.
+    code_factory(identifier="9150T", title="Seat attachment, zibble")
+    code_factory(identifier="9151T", title="Zibble, rigid, adjustable or fixed height")
+
+    assert result_codes(client.get("/search/", {"q": "zibble"})) == ["9151T", "9150T"]
+
+
+def test_codes_found_by_words_and_by_meaning_rank_above_those_found_by_words_alone(
+    client, code_factory
+):
+    from codes.embeddings import sync_embeddings
+
+    # "Pain in ankle" has the shorter title, so full-text ranking alone puts it first; only
+    # the meaning of "ankle break" (cosine 0.58 with the fracture, 0.50 with the pain, below
+    # SEMANTIC_MIN_COSINE) puts the fracture first.
+    fracture = code_factory(identifier="9160T", title="Fracture of ankle")
+    pain = code_factory(identifier="9161T", title="Pain in ankle")
+    sync_embeddings(codes=Code.objects.filter(pk__in=[fracture.pk, pain.pk]))
+
+    codes = result_codes(client.get("/search/", {"q": "ankle break"}))
+
+    assert codes[:2] == ["9160T", "9161T"]
+
+
+def test_fusion_keeps_the_full_text_order_where_meaning_cannot_tell_codes_apart():
+    # Two codes the model scores alike (identical titles) keep their full-text order, so every
+    # full-text ranking rule still decides them; a code both rankings find goes first.
+    assert search.fuse(full_text=[1, 2], semantic=[(2, 0.7), (1, 0.7)], inactive=set()) == [1, 2]
+    assert search.fuse(full_text=[1, 2], semantic=[(2, 0.7)], inactive=set()) == [2, 1]
+    assert search.fuse(full_text=[1], semantic=[(3, 0.9)], inactive=set()) == [1, 3]
+    assert search.fuse(full_text=[1, 2], semantic=[(1, 0.9)], inactive={1}) == [2, 1]
+
+
+def test_a_misspelling_becomes_the_nearest_word_that_codes_use_most(client, code_factory):
+    from codes.search import refresh_search_words
+
+    # "migrans" is the nearer by trigrams (0.60 against 0.55) and one edit away like
+    # "migraine", which more codes use.
+    code_factory(identifier="9170T", title="Larva migrans")
+    for number in range(3):
+        code_factory(identifier=f"917{number + 1}T", title=f"Migraine, variant {number}")
+    refresh_search_words()
+
+    html = client.get("/search/", {"q": "migrane"}).content.decode()
+
+    assert "Showing results for “<strong>migraine</strong>”." in html
+    assert result_codes(client.get("/search/", {"q": "migrane"}))[0] == "9171T"
+
+
+def test_a_complete_word_is_not_also_searched_as_a_prefix(client, code_factory):
+    from codes.search import refresh_search_words
+
+    code_factory(identifier="9180T", title="Vexil survey")
+    code_factory(identifier="9181T", title="Vexillology survey")
+    refresh_search_words()
+
+    assert result_codes(client.get("/search/", {"q": "vexil"})) == ["9180T"]
+    assert result_codes(client.get("/search/", {"q": "vexi"})) == ["9180T", "9181T"]  # typing
+
+
+def test_one_derived_word_form_finds_the_others(client, code_factory):
+    code_factory(identifier="9190T", title="Zygrography of the limb")
+    code_factory(identifier="9191T", title="Zygrographic limb survey")
+
+    assert result_codes(client.get("/search/", {"q": "zygrogram"})) == ["9190T", "9191T"]
+
+
+def test_a_phrase_of_the_synonym_table_finds_the_official_wording(client, code_factory):
+    code_factory(identifier="9195T", title="Calculus of kidney, zanthic")
+
+    for query in ("kidney stones zanthic", "kidney stone zanthic"):
+        html = client.get("/search/", {"q": query}).content.decode()
+        assert result_codes(client.get("/search/", {"q": query})) == ["9195T"], query
+    assert 'Also searched for <span class="expansion">kidney stones: calculus kidney</span>' in html
 
 
 def test_results_are_paginated(client, code_factory):
@@ -246,15 +333,21 @@ def test_clean_query_keeps_printable_text_only():
     assert len(clean_query("x" * 1000)) == 200
 
 
-def test_query_counts_are_pinned(client, django_assert_num_queries):
-    # spelling lookup; any match (exists); count; page of results with highlights; code sets
-    # for the filter
-    with django_assert_num_queries(5):
+def test_query_counts_are_pinned(client, django_assert_num_queries, code_factory):
+    client.get("/search/", {"q": "warm"})  # a process's first search maps the vectors
+    # understanding (versions, synonyms, spelling); candidates; page of results with
+    # highlights; code sets for the filter (every match is a candidate: nothing else to count)
+    with django_assert_num_queries(4):
         client.get("/search/", {"q": "hypertension"})
+    # the same, and the count of the matches beyond the candidates
+    for number in range(search.FULL_TEXT_CANDIDATES + 1):
+        code_factory(identifier=f"{9200 + number}T", title=f"Quasar calibration step {number}")
+    with django_assert_num_queries(5):
+        client.get("/search/", {"q": "quasar calibration"})
     # exact check; prefix exists; count; page; code sets for the filter
     with django_assert_num_queries(5):
         client.get("/search/", {"q": "992"})
-    # spelling lookup; exists; first results
+    # understanding; candidates; first results
     with django_assert_num_queries(3):
         client.get("/search/suggest/", {"q": "hypertension"})
     # exact check (redirect)

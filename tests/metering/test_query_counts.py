@@ -114,3 +114,23 @@ def test_plans_changed_by_an_editor_are_read_again_once(client, warm, django_ass
         client.get("/codes/cpt/0439T/")
     with django_assert_num_queries(2):
         Client().get("/codes/cpt/0439T/")
+
+
+def test_an_icd10cm_page_with_official_data_costs_the_same(django_assert_num_queries):
+    from codes.imports.icd10cm import import_icd10cm
+
+    import_icd10cm(categories={"E11"})  # E11.9's notes, with its category's and chapter's
+    network_key(today_utc())
+    plan_book(fresh=True)
+    page_parts.clear()
+    # code; meter; ancestors; primary/add-on links; neighbours; sections; the tabular notes of
+    # the code and the levels above it; its MS-DRG facts; new session
+    with django_assert_num_queries(9):
+        Client().get("/codes/icd10cm/E11.9/")
+    # the next viewer: code; meter (decide and charge); new session
+    with django_assert_num_queries(3):
+        response = Client().get("/codes/icd10cm/E11.9/")
+    html = response.content.decode()
+    assert "Official ICD-10-CM instructions" in html
+    assert "from category E11" in html
+    assert "Questionable admission" in html

@@ -1,15 +1,42 @@
 import time
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from codes.models import Code
+from codes.models import Code, CodeEmbedding, DrgFacts, PcsAxisValue, TabularNote
 
 # The importers load their packages' data when imported (simple-icd-10-cm reads its whole
-# tabular list), so they are imported only once there is work to do.
+# tabular list), so they are imported only once there is something to check or do.
 SOURCES = ("cpt", "hcpcs", "icd10cm", "icd10pcs")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def is_loaded(code_set: str) -> bool:
+    """Whether `code_set` holds imported codes, each with its vector, and the official data its
+    importer writes: what `import_codes --if-not-loaded` (make run) skips on. A database loaded
+    before the importer wrote something is therefore completed by the next make run."""
+    codes = Code.objects.filter(code_set__slug=code_set)
+    if not codes.filter(is_sample=False).exists():
+        return False
+    if codes.exclude(pk__in=CodeEmbedding.objects.values("code_id")).exists():
+        return False
+    facts = DrgFacts.objects.filter(code__code_set__slug=code_set).exists
+    match code_set:
+        case "icd10cm":
+            return TabularNote.objects.exists() and facts()
+        case "icd10pcs":
+            return PcsAxisValue.objects.exists() and facts()
+        case _:
+            return True
 
 
 class Command(BaseCommand):
@@ -27,7 +54,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-not-loaded",
             action="store_true",
-            help="Do nothing when the set already holds imported codes (make run uses this).",
+            help="Do nothing when the set already holds imported codes with their vectors and "
+            "official data (make run uses this).",
+        )
+        parser.add_argument(
+            "--effective",
+            type=iso_date,
+            metavar="YYYY-MM-DD",
+            help="First day the file's release covers: codes it no longer lists are marked "
+            "deleted, ending the day before (default: the package's own date; today for a FILE).",
         )
         parser.add_argument(
             "--dry-run",
@@ -37,8 +72,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        loaded = Code.objects.filter(code_set__slug=options["code_set"], is_sample=False)
-        if options["if_not_loaded"] and loaded.exists():
+        if options["if_not_loaded"] and is_loaded(options["code_set"]):
             self.stdout.write(f"{options['code_set']}: already loaded, skipped.")
             return
         from codes.imports import ImportDataError, import_code_set
@@ -48,6 +82,7 @@ class Command(BaseCommand):
                 code_set=options["code_set"],
                 path=options["file"],
                 dry_run=options["dry_run"],
+                effective=options["effective"],
                 progress=self.stdout.write,
             )
         except ImportDataError as error:
@@ -57,11 +92,12 @@ class Command(BaseCommand):
                 f"{len(error.problems)} problem(s) in the {options['code_set']} source; "
                 "nothing was written."
             ) from None
-        if summary.not_in_source:
-            self.stdout.write(
-                f"{summary.not_in_source} {summary.code_set} code(s) in the database are not in "
-                "the source; they were left as they are."
-            )
+        if summary.deletions:
+            self.stdout.write(summary.deletions)
+        for line in summary.extras:
+            self.stdout.write(f"{summary.code_set}: {line}")
+        if summary.vectors:
+            self.stdout.write(f"{summary.code_set}: {summary.vectors:,} codes embedded for search")
         seconds = time.monotonic() - started
         dry_run = "; dry run, nothing was written" if summary.dry_run else ""
         self.stdout.write(f"{summary} in {seconds:.1f} s{dry_run}")
