@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
     "simple_history",
@@ -139,6 +140,7 @@ INSTALLED_APPS = [
     "metering",
     "billing",
     "caseconsultant",
+    "careercenter",
     "pages",
 ]
 
@@ -242,6 +244,14 @@ BILLING_RENEWAL_GRACE_DAYS = env_int("BILLING_RENEWAL_GRACE_DAYS", 3)
 # (codeahead/ratelimit.py syntax: amount/period).
 RATE_LIMIT_BILLING = env_str("RATE_LIMIT_BILLING", "10/m")
 RATE_LIMIT_WEBHOOK_REFUSED = env_str("RATE_LIMIT_WEBHOOK_REFUSED", "20/m")
+
+# CareerCenter: a posting stays on the job board this many days after approval (or a renewal);
+# an employer's postings wait for staff approval until staff approved this many of theirs (and
+# removed none). New postings per account and per client IP (codeahead/ratelimit.py syntax).
+CAREERS_POSTING_DAYS = env_int("CAREERS_POSTING_DAYS", 30)
+CAREERS_TRUSTED_AFTER = env_int("CAREERS_TRUSTED_AFTER", 2)
+RATE_LIMIT_JOB_POSTING = env_str("RATE_LIMIT_JOB_POSTING", "10/h")
+RATE_LIMIT_JOB_POSTING_IP = env_str("RATE_LIMIT_JOB_POSTING_IP", "30/h")
 
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.
