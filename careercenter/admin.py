@@ -30,7 +30,7 @@ class ReasonForm(forms.Form):
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = (
-        "title", "organization", "state", "created_at", "published_at", "expires_at",
+        "title", "organization", "lifecycle", "created_at", "published_at", "expires_at",
         "view_count", "apply_count",
     )  # fmt: skip
     list_filter = ("status", "work_mode", "setting", "employment_type")
@@ -81,9 +81,9 @@ class JobAdmin(admin.ModelAdmin):
     )
 
     @admin.display(description="status")
-    def state(self, job: Job) -> str:
-        state = job.state_at(timezone.now())
-        return "Expired" if state == "expired" else job.get_status_display()
+    def lifecycle(self, job: Job) -> str:
+        lifecycle = job.lifecycle_at(timezone.now())
+        return "Expired" if lifecycle == "expired" else job.get_status_display()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # employers post on the site

@@ -150,10 +150,10 @@ class JobQuerySet(models.QuerySet["Job"]):
             return self.none()
         return self.filter(employer__account_id=user.pk)
 
-    def with_state(self, now: datetime.datetime) -> "JobQuerySet":
-        """Each with `state`: its status, or "expired" for an approved job past its expiry."""
+    def with_lifecycle(self, now: datetime.datetime) -> "JobQuerySet":
+        """Each with `lifecycle`: its status, or "expired" for an approved job past its expiry."""
         return self.annotate(
-            state=Case(
+            lifecycle=Case(
                 When(status=Job.Status.APPROVED, expires_at__lte=now, then=Value("expired")),
                 default=F("status"),
                 output_field=models.CharField(),
@@ -169,7 +169,7 @@ class JobQuerySet(models.QuerySet["Job"]):
 
 class Job(models.Model):
     """A job posting. `status` is what staff and the employer decided; whether an approved job
-    is still open depends on `expires_at` (see `state`)."""
+    is still open depends on `expires_at` (see `lifecycle_at`)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"
@@ -353,14 +353,14 @@ class Job(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("careercenter:job", kwargs={"pk": self.pk, "slug": self.slug})
 
-    def state_at(self, now: datetime.datetime) -> str:
+    def lifecycle_at(self, now: datetime.datetime) -> str:
         """The status, or "expired" for an approved job whose time is up."""
         if self.status == self.Status.APPROVED and self.expires_at and self.expires_at <= now:
             return "expired"
         return str(self.status)
 
     def is_live(self, now: datetime.datetime) -> bool:
-        return self.state_at(now) == self.Status.APPROVED
+        return self.lifecycle_at(now) == self.Status.APPROVED
 
     @property
     def location(self) -> str:
@@ -380,7 +380,7 @@ class Job(models.Model):
 
 
 # What an employer reads for each state of a posting ("My postings").
-STATE_LABELS = {
+LIFECYCLE_LABELS = {
     "pending": "Waiting for approval",
     "approved": "Open",
     "expired": "Expired",

@@ -29,7 +29,7 @@ from careercenter.access import (
 )
 from careercenter.filters import JobFilter, alert_filters, as_query_string, describe
 from careercenter.forms import AlertForm, EmployerProfileForm, JobForm
-from careercenter.models import STATE_LABELS, Job, JobAlert, SavedJob
+from careercenter.models import LIFECYCLE_LABELS, Job, JobAlert, SavedJob
 from careercenter.structured_data import job_posting, script_json
 from codeahead.ratelimit import rate_limit_hit
 from common.markup import render_markdown
@@ -82,15 +82,15 @@ def job_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     if slug != job.slug:
         return redirect(job, permanent=True)
     now = timezone.now()
-    state = job.state_at(now)
+    lifecycle = job.lifecycle_at(now)
     owner = is_employer_of(request, job)
-    live = state == Job.Status.APPROVED
+    live = lifecycle == Job.Status.APPROVED
     if live and not owner and not is_speculative(request):
         services.job_count_view(job_id=job.pk)
     user = request.user
     context = {
         "job": job,
-        "state": state,
+        "lifecycle": lifecycle,
         "is_owner": owner,
         "structured_data": script_json(
             job_posting(
@@ -143,7 +143,7 @@ def job_save(request: HttpRequest, pk: int) -> HttpResponse:
 def saved_jobs(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     saved = list(SavedJob.objects.for_account(account_of(request).pk))
-    entries = [(entry.job, entry.job.state_at(now)) for entry in saved]
+    entries = [(entry.job, entry.job.lifecycle_at(now)) for entry in saved]
     return render(request, "careercenter/saved.html", {"entries": entries})
 
 
@@ -326,8 +326,8 @@ def job_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def my_postings(request: HttpRequest) -> HttpResponse:
     """The employer's postings with their state, views and apply clicks."""
     now = timezone.now()
-    jobs = Job.objects.owned_by(request.user).with_state(now).order_by("-created_at", "-pk")
-    entries = [(job, STATE_LABELS[job.state]) for job in jobs]  # type: ignore[attr-defined]
+    jobs = Job.objects.owned_by(request.user).with_lifecycle(now).order_by("-created_at", "-pk")
+    entries = [(job, LIFECYCLE_LABELS[job.lifecycle]) for job in jobs]  # type: ignore[attr-defined]
     return render(
         request,
         "careercenter/my_postings.html",

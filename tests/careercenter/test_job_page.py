@@ -30,7 +30,7 @@ def test_an_open_job_shows_everything_a_coder_needs(client, frozen):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1 id=\"job-heading\">Outpatient Coder</h1>" in html
+    assert '<h1 id="job-heading">Outpatient Coder</h1>' in html
     for text in (
         "Riverside Clinic",
         "Columbus, OH (hybrid)",
@@ -83,9 +83,7 @@ def test_apply_by_email_opens_the_mail_program(client, frozen):
     assert response["Location"] == "mailto:jobs@employer.example"
 
 
-def test_a_click_is_one_counter_update_and_stores_nobody(
-    client, frozen, django_assert_num_queries
-):
+def test_a_click_is_one_counter_update_and_stores_nobody(client, frozen, django_assert_num_queries):
     job = make_job()
 
     # 1 the open job; 2 its counter, raised in the database (no read-modify-write, no row
@@ -172,9 +170,7 @@ def test_a_job_removed_by_staff_is_gone(client, frozen):
 
 
 @pytest.mark.parametrize("status", [Job.Status.PENDING, Job.Status.REJECTED])
-def test_a_job_not_approved_is_404_to_everyone_but_its_employer_and_staff(
-    client, frozen, status
-):
+def test_a_job_not_approved_is_404_to_everyone_but_its_employer_and_staff(client, frozen, status):
     job = make_job(status=status)
     other_employer = make_employer("hr@other.example", "Other Clinic")
 
@@ -192,9 +188,7 @@ def test_a_job_not_approved_is_404_to_everyone_but_its_employer_and_staff(
     assert client.get(job.get_absolute_url()).status_code == 200
 
 
-def test_the_job_page_takes_two_queries_for_a_guest(
-    client, frozen, django_assert_num_queries
-):
+def test_the_job_page_takes_two_queries_for_a_guest(client, frozen, django_assert_num_queries):
     job = make_job()
 
     # 1 the job with its employer; 2 counting the view.

@@ -51,7 +51,7 @@ def problems_of(data: dict[str, Any]) -> list[str]:
     # Required
     if not _text(data.get("title")):
         found.append("title missing")
-    description = data.get("description")
+    description = str(data.get("description") or "")
     if not _text(description):
         found.append("description missing")
     elif not re.search(r"<(p|ul|li|br)\b", description):
@@ -107,7 +107,10 @@ def problems_of(data: dict[str, Any]) -> list[str]:
     if not isinstance(salary, dict) or salary.get("@type") != "MonetaryAmount":
         found.append("baseSalary is not a MonetaryAmount")
     else:
-        if not (isinstance(salary.get("currency"), str) and re.fullmatch(r"[A-Z]{3}", salary["currency"])):
+        if not (
+            isinstance(salary.get("currency"), str)
+            and re.fullmatch(r"[A-Z]{3}", salary["currency"])
+        ):
             found.append("baseSalary currency is not an ISO 4217 code")
         value = salary.get("value")
         if not isinstance(value, dict) or value.get("@type") != "QuantitativeValue":
@@ -123,17 +126,25 @@ def problems_of(data: dict[str, Any]) -> list[str]:
             elif value["minValue"] > value["maxValue"]:
                 found.append("baseSalary minValue above maxValue")
     experience = data.get("experienceRequirements")
-    if experience is not None and experience != "no requirements" and not (
-        isinstance(experience, dict)
-        and experience.get("@type") == "OccupationalExperienceRequirements"
-        and _number(experience.get("monthsOfExperience"))
+    if (
+        experience is not None
+        and experience != "no requirements"
+        and not (
+            isinstance(experience, dict)
+            and experience.get("@type") == "OccupationalExperienceRequirements"
+            and _number(experience.get("monthsOfExperience"))
+        )
     ):
         found.append("experienceRequirements malformed")
     education = data.get("educationRequirements")
-    if education is not None and education != "no requirements" and not (
-        isinstance(education, dict)
-        and education.get("@type") == "EducationalOccupationalCredential"
-        and education.get("credentialCategory") in CREDENTIAL_CATEGORIES
+    if (
+        education is not None
+        and education != "no requirements"
+        and not (
+            isinstance(education, dict)
+            and education.get("@type") == "EducationalOccupationalCredential"
+            and education.get("credentialCategory") in CREDENTIAL_CATEGORIES
+        )
     ):
         found.append("educationRequirements malformed")
     return found
@@ -150,7 +161,7 @@ def markup_of(client, job) -> dict[str, Any]:
     return json.loads(scripts[0])
 
 
-KINDS = {
+KINDS: dict[str, dict[str, Any]] = {
     "on-site": {"work_mode": "onsite", "city": "Dayton", "state": "OH"},
     "hybrid": {"work_mode": "hybrid", "city": "Austin", "state": "TX"},
     "remote anywhere in the US": {"work_mode": "remote", "state": ""},
@@ -195,10 +206,14 @@ def test_hybrid_jobs_have_a_place_and_are_not_telecommute(client, frozen):
 
 def test_pay_dates_and_kind_are_spelled_as_google_asks(client, frozen):
     employer = make_employer(website="https://riverside.example")
-    ranged = markup_of(client, make_job(employer, pay_min=Decimal("27.50"),
-                                        pay_max=Decimal(32), employment_type="contract"))  # fmt: skip
-    single = markup_of(client, make_job(pay_min=Decimal(58000), pay_max=Decimal(58000),
-                                        pay_period="year", experience_years=0, credentials=[]))  # fmt: skip
+    ranged_job = make_job(
+        employer, pay_min=Decimal("27.50"), pay_max=Decimal(32), employment_type="contract"
+    )
+    single_job = make_job(
+        pay_min=Decimal(58000), pay_max=Decimal(58000), pay_period="year", experience_years=0,
+        credentials=[],
+    )  # fmt: skip
+    ranged, single = markup_of(client, ranged_job), markup_of(client, single_job)
 
     assert ranged["baseSalary"] == {
         "@type": "MonetaryAmount",
@@ -245,9 +260,7 @@ BROKEN = {
     "employmentType missing or not one of Google's values": (
         lambda d: d.update(employmentType="full time")
     ),
-    "baseSalary currency is not an ISO 4217 code": (
-        lambda d: d["baseSalary"].update(currency="$")
-    ),
+    "baseSalary currency is not an ISO 4217 code": (lambda d: d["baseSalary"].update(currency="$")),
     "baseSalary unitText not one of HOUR, DAY, WEEK, MONTH, YEAR": (
         lambda d: d["baseSalary"]["value"].update(unitText="an hour")
     ),
