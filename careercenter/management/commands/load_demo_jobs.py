@@ -25,4 +25,5 @@ class Command(BaseCommand):
             for problem in error.problems:
                 self.stderr.write(problem)
             raise CommandError(f"{len(error.problems)} problem(s); nothing was loaded.") from None
-        self.stdout.write(f"Demo jobs loaded. {summary}")
+        if options["verbosity"]:
+            self.stdout.write(f"Demo jobs loaded. {summary}")
