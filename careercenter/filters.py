@@ -41,7 +41,10 @@ from careercenter.models import (
 
 MAX_WORDS_LENGTH = 200
 MIN_PAY_STEPS = (30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 100_000)
-MIN_PAY_CHOICES = [(str(amount), f"${amount:,} a year or more") for amount in MIN_PAY_STEPS]
+# "$40,000+ ($19.23/h)": the yearly figure, and what it is an hour.
+MIN_PAY_CHOICES = [
+    (str(amount), f"${amount:,}+ (${amount / HOURS_A_YEAR:.2f}/h)") for amount in MIN_PAY_STEPS
+]
 SORT_CHOICES = [("newest", "Newest first"), ("pay", "Highest pay first")]
 # The filters an alert keeps (its jobs are always mailed newest first).
 ALERT_FILTERS = ("q", "work_mode", "state", "credential", "setting", "employment_type", "min_pay")
@@ -59,8 +62,13 @@ def fold(text: str) -> str:
 
 class JobFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Words", method="filter_words", max_length=MAX_WORDS_LENGTH)
+    # distinct=False: one table, no join, so no duplicates (DISTINCT made PostgreSQL group
+    # every row of the count and sort the page).
     work_mode = django_filters.MultipleChoiceFilter(
-        label="Work mode", choices=WorkMode.choices, widget=forms.CheckboxSelectMultiple
+        label="Work mode",
+        choices=WorkMode.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     state = django_filters.ChoiceFilter(
         label="State", choices=US_STATES, empty_label="Any state", method="filter_state"
@@ -82,7 +90,6 @@ class JobFilter(django_filters.FilterSet):
         choices=MIN_PAY_CHOICES,
         empty_label="Any pay",
         method="filter_pay",
-        help_text=f"Hourly pay counts {HOURS_A_YEAR:,} hours a year.",
     )
     sort = django_filters.ChoiceFilter(
         label="Sort", choices=SORT_CHOICES, empty_label=None, method="sort_by"

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, URLValidator
 
 from careercenter.filters import MAX_WORDS_LENGTH
 from careercenter.models import (
@@ -36,6 +36,7 @@ class EmployerProfileForm(forms.Form):
         required=False,
         max_length=200,
         assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
         help_text="Optional: https://www.example.org",
     )
 
@@ -106,6 +107,7 @@ class JobForm(forms.Form):
         max_length=500,
         required=False,
         assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
         help_text="Your application page, or leave it empty and give an email address.",
     )
     apply_email = forms.EmailField(

@@ -289,8 +289,8 @@ def alert_create(
     frequency: str,
     now: datetime.datetime | None = None,
 ) -> JobAlert:
-    """Keep the list's filters as an alert. Its first mail covers the jobs published from now
-    on, sent in the next day or week (not the current one)."""
+    """Keep the list's filters as an alert. It is due at the next run of send_job_alerts, which
+    mails the jobs published from now on (none: no mail)."""
     now = now or timezone.now()
     if JobAlert.objects.filter(account_id=account.pk).count() >= MAX_ALERTS:
         raise TooManyAlerts
@@ -300,7 +300,7 @@ def alert_create(
         frequency=frequency,
         created_at=now,
         checked_through=now,
-        last_period=period_key(frequency, now),
+        last_period="",
     )
 
 

@@ -4,16 +4,19 @@ decided in careercenter.access, rules in careercenter.services, filters in caree
 """
 
 from dataclasses import asdict
+from math import ceil
+from typing import Any
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,7 +32,7 @@ from careercenter.access import (
 )
 from careercenter.filters import JobFilter, alert_filters, as_query_string, describe
 from careercenter.forms import AlertForm, EmployerProfileForm, JobForm
-from careercenter.models import LIFECYCLE_LABELS, Job, JobAlert, SavedJob
+from careercenter.models import LIFECYCLE_LABELS, Job, JobAlert, JobQuerySet, SavedJob
 from careercenter.structured_data import job_posting, script_json
 from codeahead.ratelimit import rate_limit_hit
 from common.markup import render_markdown
@@ -37,6 +40,37 @@ from metering.access import is_speculative
 from metering.viewers import account_is_verified
 
 PAGE_SIZE = 20
+# The list pages through the first thousand matches at most: past them a coder narrows the
+# search, and counting every match of a broad one was most of the list's time.
+LIST_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap` + 1 matches (one unordered, limited subquery, which PostgreSQL stops
+    early) and pages through the first `cap`; `capped` says there are more."""
+
+    def __init__(self, jobs: JobQuerySet, per_page: int, *, cap: int) -> None:
+        super().__init__(jobs, per_page)
+        self.jobs = jobs
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.jobs.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        return max(1, ceil(min(self.count, self.cap) / self.per_page))
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.cap, self.count)
+        return Page(self.jobs[bottom:top], number, self)
 
 
 class RedirectToApply(HttpResponseRedirectBase):
@@ -64,7 +98,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     kept.pop("page", None)
     context: dict[str, object] = {"form": found.form, "filter_query": kept.urlencode()}
     if valid:
-        context["page"] = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = CappedPaginator(found.qs, PAGE_SIZE, cap=LIST_CAP)
+        context["page"] = paginator.get_page(request.GET.get("page"))
         search = alert_filters(found.form.cleaned_data)
         context["search"] = describe(search) if search else ""
         user = request.user
@@ -113,7 +148,9 @@ def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
     to the employer's page or mail program. A job no longer open sends them back to its page."""
     job = Job.objects.live(timezone.now()).filter(pk=pk).first()
     if job is None:
-        gone = Job.objects.filter(pk=pk).only("pk", "slug").first()
+        # Back to its page, which says why; a posting the reader may not see stays unknown
+        # (its address would tell its title).
+        gone = Job.objects.visible_to(request.user).filter(pk=pk).only("pk", "slug").first()
         if gone is None:
             raise Http404("No such job.")
         return redirect(gone)

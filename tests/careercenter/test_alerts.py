@@ -77,15 +77,16 @@ def test_an_account_keeps_at_most_ten_alerts(coder, frozen):
 def test_a_daily_alert_mails_only_the_new_matches_once_a_day(coder, frozen):
     make_job(title="Before the alert", posted=NOW - DAY, credentials=["CRC"])
     alert_for(coder, "daily", credential="CRC")
-    frozen.move_to(NOW + 2 * HOUR)
     make_job(title="New CRC job", posted=NOW + HOUR, credentials=["CRC"])
     make_job(title="New CPC job", posted=NOW + HOUR, credentials=["CPC"])
     make_job(title="New but pending", status=Job.Status.PENDING, credentials=["CRC"])
+    frozen.move_to(NOW + 2 * HOUR)
 
-    assert send().startswith("0 job alert(s)")  # today was handled when it was made
-    frozen.move_to(NOW + DAY)  # Wednesday 09:30
-    assert send().startswith("1 job alert(s)")
+    assert send().startswith("1 job alert(s)")  # a new alert is due at the next run
     assert send().startswith("0 job alert(s)")  # a second run the same day mails nothing
+    make_job(title="Later that day", posted=NOW + 3 * HOUR, credentials=["CRC"])
+    frozen.move_to(NOW + 4 * HOUR)
+    assert send().startswith("0 job alert(s)")
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -93,34 +94,38 @@ def test_a_daily_alert_mails_only_the_new_matches_once_a_day(coder, frozen):
     assert message.subject == "1 new job: CRC"
     assert mailed_titles(message) == ["New CRC job"]
 
-    make_job(title="Another CRC job", posted=NOW + DAY + HOUR, credentials=["CRC"])
-    frozen.move_to(NOW + 2 * DAY)
+    frozen.move_to(NOW + DAY)  # Wednesday 09:30
     send()
 
-    assert [mailed_titles(m) for m in mail.outbox] == [["New CRC job"], ["Another CRC job"]]
+    assert [mailed_titles(m) for m in mail.outbox] == [["New CRC job"], ["Later that day"]]
 
 
 def test_a_weekly_alert_mails_once_per_iso_week(coder, frozen):
     alert_for(coder, "weekly")  # Tuesday of week 10
     make_job(title="Wednesday job", posted=NOW + DAY)
     make_job(title="Sunday job", posted=NOW + 5 * DAY)
+    frozen.move_to(NOW + 5 * DAY + HOUR)  # Sunday, week 10
+    send()
+    make_job(title="Next Tuesday job", posted=NOW + 7 * DAY)
 
-    frozen.move_to(NOW + 5 * DAY)  # Sunday, still week 10
+    frozen.move_to(NOW + 6 * DAY)  # Monday of week 11: the Tuesday job is not out yet
     send()
-    assert mail.outbox == []
-    frozen.move_to(NOW + 6 * DAY)  # Monday of week 11
+    frozen.move_to(NOW + 9 * DAY)  # Thursday of week 11: the week was handled on Monday
     send()
-    frozen.move_to(NOW + 9 * DAY)  # Thursday of week 11
-    send()
-
     assert len(mail.outbox) == 1
-    assert sorted(mailed_titles(mail.outbox[0])) == ["Sunday job", "Wednesday job"]
+    frozen.move_to(NOW + 13 * DAY)  # Monday of week 12
+    send()
+
+    assert [sorted(mailed_titles(m)) for m in mail.outbox] == [
+        ["Sunday job", "Wednesday job"],
+        ["Next Tuesday job"],
+    ]
 
 
 def test_no_mail_when_there_is_nothing_new_and_nothing_is_mailed_twice_later(coder, frozen):
     alert_for(coder, "daily")
     frozen.move_to(NOW + DAY)
-    send()  # nothing new: no mail
+    assert send().startswith("1 job alert(s)")  # handled, but nothing new: no mail
     make_job(title="Thursday job", posted=NOW + DAY + HOUR)
     frozen.move_to(NOW + 2 * DAY)
     send()
@@ -215,9 +220,9 @@ def test_members_delete_their_own_alerts_only(client, coder, frozen):
 def test_the_command_says_what_it_did(coder, frozen):
     alert_for(coder, "daily")
     alert_for(coder, "weekly")
-    frozen.move_to(NOW + 7 * DAY)
 
     assert send() == "2 job alert(s) enqueued; the task worker sends them.\n"
+    assert send() == "0 job alert(s) enqueued; the task worker sends them.\n"
 
 
 @pytest.mark.django_db(transaction=True)

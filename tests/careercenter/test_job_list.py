@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from careercenter import views
 from careercenter.models import Job
 from careercenter.views import PAGE_SIZE
 from tests.careercenter.conftest import DAY, NOW, make_employer, make_job
@@ -180,6 +181,24 @@ def test_pages_keep_the_filters(client, frozen):
     assert 'href="?work_mode=remote&amp;page=2" rel="next"' in first.content.decode()
     assert titles(beyond) == titles(second)  # the last page
     assert titles(garbage) == titles(first)
+
+
+def test_past_the_cap_the_list_says_more_and_pages_through_the_first_ones(
+    client, frozen, monkeypatch
+):
+    monkeypatch.setattr(views, "LIST_CAP", PAGE_SIZE + 10)
+    for number in range(PAGE_SIZE + 15):
+        make_job(title=f"Job {number:02d}", posted=NOW - number * DAY / 100)
+
+    first = client.get("/careers/")
+    last = client.get("/careers/?page=2")
+    beyond = client.get("/careers/?page=3")
+
+    assert f"More than {PAGE_SIZE + 10} open jobs" in first.content.decode()
+    assert "Page 1 of 2" in first.content.decode()
+    assert titles(last) == [f"Job {n:02d}" for n in range(PAGE_SIZE, PAGE_SIZE + 10)]
+    assert "Add a filter or a word to see the others" in last.content.decode()
+    assert titles(beyond) == titles(last)
 
 
 @pytest.mark.parametrize("jobs", [3, PAGE_SIZE + 5])

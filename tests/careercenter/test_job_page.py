@@ -130,6 +130,18 @@ def test_other_slugs_redirect_permanently_to_the_canonical_address(client, froze
     assert response["Location"] == f"/careers/{job.pk}-risk-adjustment-coder/"
 
 
+@pytest.mark.parametrize("status", [Job.Status.PENDING, Job.Status.REJECTED])
+def test_the_apply_link_of_a_posting_not_approved_tells_nobody_its_title(client, frozen, status):
+    job = make_job(status=status, title="Secret new role")
+
+    response = client.get(f"/careers/apply/{job.pk}/")
+
+    assert response.status_code == 404
+    assert "secret-new-role" not in response.get("Location", "")
+    client.force_login(job.employer.account)
+    assert client.get(f"/careers/apply/{job.pk}/")["Location"] == job.get_absolute_url()
+
+
 def test_an_unknown_job_is_404(client, frozen):
     assert client.get("/careers/999999-nothing/").status_code == 404
     assert client.get("/careers/apply/999999/").status_code == 404

@@ -151,6 +151,7 @@ def test_the_description_is_markdown_through_the_sanitizer(employer_client, froz
         ({"apply_url": ""}, "apply_url", "Give an apply link or an email address"),
         ({"apply_email": "jobs@employer.example"}, "apply_email", "not both"),
         ({"apply_url": "javascript:alert(1)"}, "apply_url", "Enter a valid URL"),
+        ({"apply_url": "ftp://employer.example/apply"}, "apply_url", "Enter a valid URL"),
         ({"credentials": ["CPC", "XYZ"]}, "credentials", "Select a valid choice"),
         ({"state": "ZZ"}, "state", "Select a valid choice"),
         ({"title": ""}, "title", "This field is required"),
