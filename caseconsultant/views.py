@@ -3,6 +3,8 @@ the asker and consultants); every change is one service call; mail is left to th
 
 from typing import TYPE_CHECKING, Any
 
+from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,6 +26,7 @@ from caseconsultant.forms import (
     ReplyForm,
 )
 from caseconsultant.models import Message, Question
+from codeahead.ratelimit import rate_limit_hit
 from metering.questions import question_allowance
 
 if TYPE_CHECKING:
@@ -55,6 +58,25 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _too_fast(request: HttpRequest) -> bool:
+    """Questions and follow-ups a member (and an address) may send in a short time, whatever the
+    monthly quota (codeahead/ratelimit.py)."""
+    user_key = str(request.user.pk)
+    ip_key = get_adapter(request).get_client_ip(request)
+    over_user = rate_limit_hit(
+        scope="consultant", key=user_key, rate=settings.RATE_LIMIT_CONSULTANT
+    )
+    over_ip = rate_limit_hit(
+        scope="consultant-ip", key=ip_key, rate=settings.RATE_LIMIT_CONSULTANT_IP
+    )
+    return over_user or over_ip
+
+
+TOO_FAST = (
+    "You have sent several messages in a short time; please wait a few minutes and try again."
+)
+
+
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -62,6 +84,10 @@ def ask(request: HttpRequest) -> HttpResponse:
         return render(request, "caseconsultant/invite.html")
     allowance = question_allowance(account=_member(request))
     form = AskForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid() and _too_fast(request):
+        form.add_error(None, TOO_FAST)
+        return render(request, "caseconsultant/ask.html", {"form": form, "allowance": allowance},
+                      status=429)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -160,6 +186,9 @@ def follow_up(request: HttpRequest, tracking: str) -> HttpResponse:
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         return _thread(request, question, status=400, follow_up=form)
+    if _too_fast(request):
+        form.add_error("body", TOO_FAST)
+        return _thread(request, question, status=429, follow_up=form)
     try:
         services.question_follow_up(
             question=question, asker=_member(request), body=form.cleaned_data["body"]

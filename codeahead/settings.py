@@ -152,6 +152,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",
+    "metering.middleware.GuestCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -244,6 +245,9 @@ BILLING_RENEWAL_GRACE_DAYS = env_int("BILLING_RENEWAL_GRACE_DAYS", 3)
 # (codeahead/ratelimit.py syntax: amount/period).
 RATE_LIMIT_BILLING = env_str("RATE_LIMIT_BILLING", "10/m")
 RATE_LIMIT_WEBHOOK_REFUSED = env_str("RATE_LIMIT_WEBHOOK_REFUSED", "20/m")
+# CaseConsultant questions and follow-ups per account, and per client IP, on top of the quota.
+RATE_LIMIT_CONSULTANT = env_str("RATE_LIMIT_CONSULTANT", "10/h")
+RATE_LIMIT_CONSULTANT_IP = env_str("RATE_LIMIT_CONSULTANT_IP", "30/h")
 
 # CareerCenter: a posting stays on the job board this many days after approval (or a renewal);
 # an employer's postings wait for staff approval until staff approved this many of theirs (and

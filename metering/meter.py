@@ -15,17 +15,17 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
+from django.http import HttpRequest
 from django.utils import timezone
 
 from metering.models import Meter, MeterView, Plan
 from metering.plans import next_period_start, period_name, period_start, today_utc
 from metering.viewers import (
-    GUEST_SESSION_KEY,
     MeteredAccount,
     Viewer,
     account_viewer,
+    guest_id,
     viewer_for,
 )
 
@@ -94,10 +94,10 @@ def meter_open(*, viewer: Viewer, code: Identified, charge: bool) -> MeterState:
 # Signing in and account pages
 
 
-def meter_carry_guest_views(*, user: MeteredAccount, session: SessionBase) -> int:
-    """Count the session guest's views of this period against `user`'s account, oldest first,
-    as far as the account's allowance goes. Returns how many codes were carried over."""
-    guest = session.get(GUEST_SESSION_KEY)
+def meter_carry_guest_views(*, user: MeteredAccount, request: HttpRequest) -> int:
+    """Count the request's guest's views of this period against `user`'s account, oldest
+    first, as far as the account's allowance goes. Returns how many codes were carried over."""
+    guest = guest_id(request, create=False)
     if guest is None:
         return 0
     start = period_start(today_utc())

@@ -16,7 +16,7 @@ def carry_guest_views(
 ) -> None:
     """The views a guest used before signing in count against the account."""
     if request is not None and hasattr(request, "session"):
-        meter_carry_guest_views(user=user, session=request.session)
+        meter_carry_guest_views(user=user, request=request)
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="metering.retire_key")

@@ -1,6 +1,8 @@
 """Who is looking: a guest or an account, which plan they are on, and which meters count them.
 
-- A guest is a random id in the session (never the session key, which login rotates). Guests also
+- A guest is a random id in a signed cookie of its own (so a guest's pages need no session row,
+  and signing in or out leaves it alone; an id kept in the session by an earlier release is
+  still read, and moved to the cookie). Guests also
   draw on two daily allowances of their network, so clearing cookies mints nothing: one per
   network fingerprint (a keyed hash of the IP prefix and the browser family and major version,
   `METER_NETWORK_DAILY`), so a department behind one address is not shut out after one view; and
@@ -17,6 +19,7 @@ import datetime
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -27,7 +30,6 @@ from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 from ua_parser import parse_user_agent
@@ -43,7 +45,11 @@ from metering.plans import (
     today_utc,
 )
 
-GUEST_SESSION_KEY = "codeahead_guest_id"
+GUEST_COOKIE = "codeahead_guest"
+GUEST_COOKIE_SALT = "codeahead.metering.guest"
+GUEST_COOKIE_SECONDS = 400 * 86400  # as long as meters are kept (METER_RETENTION_DAYS)
+GUEST_SESSION_KEY = "codeahead_guest_id"  # where earlier releases kept it
+GUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class MeteredAccount(PlanHolder, Protocol):
@@ -145,11 +151,23 @@ def account_is_verified(account: MeteredAccount) -> bool:
 # Guests and their networks
 
 
-def guest_id(session: SessionBase, *, create: bool) -> str | None:
-    """The guest's random id, kept in the session (never the session key, which login rotates)."""
-    value = session.get(GUEST_SESSION_KEY)
-    if value is None and create:
-        value = session[GUEST_SESSION_KEY] = uuid.uuid4().hex
+def guest_id(request: HttpRequest, *, create: bool) -> str | None:
+    """The guest's random id, from its signed cookie; `create` gives a new guest one, which
+    GuestCookieMiddleware sets on the response. A forged or altered cookie counts as none."""
+    known = getattr(request, "codeahead_guest", None)
+    if known is not None:
+        return str(known)
+    value = request.get_signed_cookie(GUEST_COOKIE, default=None, salt=GUEST_COOKIE_SALT)
+    if value is None or not GUEST_ID.match(value):
+        value = None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:  # an id an earlier release kept
+            value = request.session.get(GUEST_SESSION_KEY)
+        if value is None and create:
+            value = uuid.uuid4().hex
+        if value is not None:
+            request.codeahead_guest_new = value  # type: ignore[attr-defined]
+    if value is not None:
+        request.codeahead_guest = value  # type: ignore[attr-defined]
     return value
 
 
@@ -217,7 +235,7 @@ def viewer_for(request: HttpRequest, *, create_guest: bool = False) -> Viewer:
         return account_viewer(user)  # type: ignore[arg-type]
     today = today_utc()
     book = plan_book()
-    guest = guest_id(request.session, create=create_guest)
+    guest = guest_id(request, create=create_guest)
     network = network_of(request, today)
     meters = (
         MeterKey(Meter.Scope.GUEST, guest or "", period_start(today), plan=Plan.GUEST),
@@ -232,8 +250,7 @@ def viewer_for(request: HttpRequest, *, create_guest: bool = False) -> Viewer:
 
 
 def logout_keeping_guest(request: HttpRequest, logout: Callable[[HttpRequest], None]) -> None:
-    """Log out without minting a fresh guest: the session's guest id survives the flush."""
-    guest = request.session.get(GUEST_SESSION_KEY)
+    """Log out without minting a fresh guest: the guest's cookie is not the session's, so it
+    survives the flush (an id still kept in the session moves to the cookie first)."""
+    guest_id(request, create=False)
     logout(request)
-    if guest is not None:
-        request.session[GUEST_SESSION_KEY] = guest

@@ -78,6 +78,30 @@ def member(email: str, plan: str) -> Client:
     return client
 
 
+def consultant_pages() -> tuple[Client, Client, str]:
+    """Clients of a member with a question and of a consultant, and the thread's address."""
+    from caseconsultant import services
+    from codes.models import Code
+    from tests.caseconsultant.conftest import make_consultant, make_member
+
+    asker, consultant = make_member("vnu-asker@example.com"), make_consultant()
+    question = services.question_submit(
+        asker=asker,
+        subject="Modifier 25",
+        body="Does **99213** take modifier 25 with 11102?",
+        codes=[Code.objects.get(code_set__slug="cpt", identifier="99213")],
+        setting="professional",
+        payer_type="medicare",
+    )
+    services.question_reply(question=question, consultant=consultant, body="Yes.", internal=False)
+    clients = []
+    for user in (asker, consultant):
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    return clients[0], clients[1], question.get_absolute_url()
+
+
 def test_every_public_page_state_is_valid_html(tmp_path):
     java = shutil.which("java")
     if java is None or not VNU.exists():
@@ -99,6 +123,12 @@ def test_every_public_page_state_is_valid_html(tmp_path):
         client = member(f"vnu-{plan}@example.com", plan)
         for path in MEMBER_PAGES:
             pages[f"{plan} {path}"] = client.get(path).content.decode()
+    asker, consultant, thread = consultant_pages()
+    for name, client in (("asker", asker), ("consultant", consultant)):
+        for path in ("/caseconsultant/", "/caseconsultant/ask/", thread, "/caseconsultant/desk/"):
+            response = client.get(path)
+            if response.status_code == 200:
+                pages[f"{name} {path}"] = response.content.decode()
     employer = Client()
     employer.force_login(User.objects.get(email="office@pinecrest-family.example"))
     for path in EMPLOYER_PAGES:

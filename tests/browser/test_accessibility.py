@@ -118,6 +118,41 @@ def unsubscribe_link() -> str:
     return f"/careers/alerts/unsubscribe/{services.unsubscribe_token(alert_id=alert.pk)}/"
 
 
+def consultant_question() -> tuple[User, User, str]:
+    """A member's question with a consultant's answer (the same each time it is asked for)."""
+    from caseconsultant import services
+    from caseconsultant.models import Question
+    from codes.models import Code
+    from tests.caseconsultant.conftest import consultants_group
+
+    asker = member("a11y-asker@example.com")
+    consultant = member("a11y-consultant@example.com")
+    consultant.groups.add(consultants_group())
+    question = Question.objects.filter(asker=asker).first()
+    if question is None:
+        question = services.question_submit(
+            asker=asker,
+            subject="Modifier 25 with a minor procedure",
+            body="An office visit and 11102 on the same day. Does **99213** take modifier 25?",
+            codes=[Code.objects.get(code_set__slug="cpt", identifier="99213")],
+            setting="professional",
+            payer_type="medicare",
+        )
+        services.question_reply(
+            question=question, consultant=consultant, body="Yes, when the visit is *separate*.",
+            internal=False,
+        )  # fmt: skip
+    return asker, User.objects.get(pk=consultant.pk), question.get_absolute_url()
+
+
+def as_asker(context: Any, site: str) -> None:
+    signed_in(context, site, consultant_question()[0])
+
+
+def as_consultant(context: Any, site: str) -> None:
+    signed_in(context, site, consultant_question()[1])
+
+
 def guest_after_one_view(context: Any, site: str) -> None:
     page = context.new_page()
     page.goto(f"{site}/codes/cpt/0439T/")
@@ -152,7 +187,10 @@ PUBLIC_STATES: list[tuple[str, str | Callable[[], str], Setup | None]] = [
      lambda context, site: signed_in(context, site, member("a11y-account@example.com"))),
     ("not found", "/codes/cpt/0000T/", None),
     ("CasePilot", "/casepilot/", None),
-    ("CaseConsultant", "/caseconsultant/", None),
+    ("CaseConsultant, a guest", "/caseconsultant/", None),
+    ("CaseConsultant, a member's questions", "/caseconsultant/", as_asker),
+    ("CaseConsultant, asking", "/caseconsultant/ask/", as_asker),
+    ("CaseConsultant, the desk", "/caseconsultant/desk/", as_consultant),
     ("jobs", "/careers/", None),
     ("jobs, three filters", "/careers/?work_mode=remote&credential=CRC&min_pay=40000", None),
     ("jobs, words and a state, by pay", "/careers/?q=coder&state=OH&sort=pay", None),
@@ -175,6 +213,12 @@ PUBLIC_STATES: list[tuple[str, str | Callable[[], str], Setup | None]] = [
     ("job alerts", "/careers/alerts/", with_saved_jobs_and_alerts),
     ("stop a job alert", unsubscribe_link, None),
 ]  # fmt: skip
+
+
+THREAD_STATES: list[tuple[str, Setup]] = [
+    ("CaseConsultant, a thread, the asker", as_asker),
+    ("CaseConsultant, a thread, a consultant", as_consultant),
+]
 
 
 @pytest.fixture

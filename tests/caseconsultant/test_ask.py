@@ -170,3 +170,26 @@ def test_the_list_and_the_account_page_show_the_askers_questions(client, asker, 
         assert question.tracking in html and f'href="{question.get_absolute_url()}"' in html
     assert "You have used your 1 question this month" in account
     assert question.tracking not in theirs
+
+
+def test_questions_and_follow_ups_in_a_burst_are_rate_limited(client, asker, settings):
+    """Whatever the monthly quota, a member (or an address) cannot send a flood in minutes."""
+    from metering.models import Plan
+
+    Plan.objects.filter(slug=Plan.FREE).update(consultant_questions_per_period=None)
+    settings.RATE_LIMIT_CONSULTANT = "2/h"
+    client.force_login(asker)
+
+    statuses = [client.post("/caseconsultant/ask/", FORM).status_code for _ in range(3)]
+
+    assert statuses == [302, 302, 429]
+    assert Question.objects.count() == 2
+    assert (
+        "several messages in a short time"
+        in client.post("/caseconsultant/ask/", FORM).content.decode()
+    )
+    question = Question.objects.first()
+    follow_up = client.post(
+        f"{question.get_absolute_url()}follow-up/", {"body": "One more detail."}
+    )
+    assert follow_up.status_code == 429

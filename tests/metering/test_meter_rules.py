@@ -339,3 +339,32 @@ def test_the_fingerprint_key_rotates_daily_and_old_keys_are_deleted():
     assert list(NetworkKey.objects.values_list("day", flat=True)) == [datetime.date(2026, 11, 27)]
     second = Meter.objects.get(scope="network", period_start=datetime.date(2026, 11, 27)).key
     assert first != second  # the same address and browser are not linkable across days
+
+
+def test_a_guest_is_a_signed_cookie_not_a_session():
+    from accounts.models import Session
+    from metering.viewers import GUEST_COOKIE
+
+    client = guest()
+    response = client.get("/codes/cpt/0439T/")
+
+    cookie = response.cookies[GUEST_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert not Session.objects.exists()  # nothing stored for a guest but its meters
+    assert unlocked(client.get("/codes/cpt/0439T/"))  # the cookie brings the guest back
+
+
+def test_a_forged_guest_cookie_counts_as_no_guest(client):
+    from metering.viewers import GUEST_COOKIE
+
+    first = guest()
+    first.get("/codes/cpt/0439T/")
+    real = first.cookies[GUEST_COOKIE].value
+    forged = guest()
+    forged.cookies[GUEST_COOKIE] = real.replace(real[:32], "0" * 32)  # another id, same signature
+
+    response = forged.get("/codes/cpt/0439T/")
+
+    assert response.status_code == 200
+    assert Meter.objects.filter(scope="guest").count() == 2  # a new guest, not guest 0…0
+    assert not Meter.objects.filter(scope="guest", key="0" * 32).exists()

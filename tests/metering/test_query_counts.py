@@ -2,11 +2,10 @@
 
 A code page costs at most three round trips once its process has the page's shared parts and the
 plans (both read once, then kept until a write changes them):
-- the session, with its user, the user's plan and whether their address is verified (one query,
-  accounts.sessions); none for a guest without a cookie;
+- for a signed-in member, the session, with its user, the user's plan and whether their address
+  is verified (one query, accounts.sessions); a guest has no session: its id is a signed cookie;
 - the code, with its set, section, replacement and the catalogue version;
-- the meter: decision and charge in one statement (metering_open);
-- a new guest's session is written with one INSERT.
+- the meter: decision and charge in one statement (metering_open).
 """
 
 import pytest
@@ -38,8 +37,8 @@ def warm(code):
 
 def test_guest_first_view(django_assert_num_queries, warm):
     client = Client()
-    # code; meter (decide and charge); new session (one INSERT)
-    with django_assert_num_queries(3):
+    # code; meter (decide and charge): the guest's id goes in a signed cookie, no session row
+    with django_assert_num_queries(2):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" in response.content.decode()
     assert "Summary of the Procedure" in response.content.decode()
@@ -48,8 +47,8 @@ def test_guest_first_view(django_assert_num_queries, warm):
 def test_guest_revisit(django_assert_num_queries, warm):
     client = Client()
     client.get("/codes/cpt/0439T/")
-    # session; code; meter (seen: nothing written)
-    with django_assert_num_queries(3):
+    # code; meter (seen: nothing written)
+    with django_assert_num_queries(2):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" in response.content.decode()
 
@@ -57,8 +56,8 @@ def test_guest_revisit(django_assert_num_queries, warm):
 def test_guest_locked_page(django_assert_num_queries, warm):
     client = Client()
     client.get("/codes/cpt/93306/")
-    # session; code; meter (none left: nothing written)
-    with django_assert_num_queries(3):
+    # code; meter (none left: nothing written)
+    with django_assert_num_queries(2):
         response = client.get("/codes/cpt/0439T/")
     assert "Official Description" not in response.content.decode()
 
@@ -98,11 +97,11 @@ def test_a_page_whose_parts_are_not_kept_yet_builds_them_once(
     network_key(today_utc())
     plan_book(fresh=True)
     page_parts.clear()
-    # code; meter; ancestors; primary/add-on links; neighbours; sections; new session
-    with django_assert_num_queries(7):
+    # code; meter; ancestors; primary/add-on links; neighbours; sections
+    with django_assert_num_queries(6):
         client.get("/codes/cpt/0439T/")
-    # the next viewer of the page: code; meter; new session
-    with django_assert_num_queries(3):
+    # the next viewer of the page: code; meter
+    with django_assert_num_queries(2):
         Client().get("/codes/cpt/0439T/")
 
 
@@ -110,8 +109,8 @@ def test_plans_changed_by_an_editor_are_read_again_once(client, warm, django_ass
     from metering.models import Plan
 
     Plan.objects.filter(slug=Plan.GUEST).update(views_per_period=2)
-    # code; meter (reports the plans' new version); the plans; new session
-    with django_assert_num_queries(4):
-        client.get("/codes/cpt/0439T/")
+    # code; meter (reports the plans' new version); the plans
     with django_assert_num_queries(3):
+        client.get("/codes/cpt/0439T/")
+    with django_assert_num_queries(2):
         Client().get("/codes/cpt/0439T/")
