@@ -210,7 +210,7 @@ def make_volume(dsn: str, *, password_hash: str, say: Say) -> None:
         say(f"generated the volume in {time.monotonic() - started:.0f} s")
 
 
-JOBS_VERSION = 1
+JOBS_VERSION = 2  # 2: the counters moved to careercenter_jobcounter
 EMPLOYERS = 500
 JOBS = 50_000
 
@@ -287,7 +287,7 @@ JOBS_SQL = [
         employer_id, organization, title, slug, description_markdown, description_html,
         work_mode, city, state, employment_type, setting, credentials, experience_years,
         pay_min, pay_max, pay_period, apply_url, apply_email, status, rejection_reason,
-        created_at, updated_at, published_at, expires_at, view_count, apply_count)
+        created_at, updated_at, published_at, expires_at)
     SELECT e.id, e.organization,
            c.levels[1 + mod(n * 3, 5)] || c.titles[1 + mod(n, 12)],
            trim(both '-' FROM lower(regexp_replace(
@@ -316,15 +316,49 @@ JOBS_SQL = [
            posted - interval '2 hours', posted,
            CASE WHEN status IN ('pending', 'rejected') THEN NULL ELSE posted END,
            CASE WHEN status IN ('pending', 'rejected') THEN NULL
-                ELSE posted + interval '30 days' END,
-           mod(n * 31, 500), mod(n * 17, 40)
+                ELSE posted + interval '30 days' END
     FROM numbered CROSS JOIN choices c
     JOIN bench_employers e ON e.k = mod(numbered.n, %(employers)s)
+    """,
+    """
+    INSERT INTO careercenter_jobcounter (job_id, views, apply_clicks)
+    SELECT j.id, mod(j.id * 31, 500), mod(j.id * 17, 40)
+    FROM careercenter_job j JOIN bench_employers e ON e.id = j.employer_id
+    WHERE j.published_at IS NOT NULL
     """,
     """
     INSERT INTO bench_jobs_volume (version, jobs)
     SELECT %(version)s, (SELECT count(*) FROM careercenter_job)
     """,
+]
+
+
+# The generated employers and everything of theirs (Django's cascades are not the database's).
+DROP_JOBS_SQL = [
+    """
+    CREATE TEMP TABLE bench_old_employers ON COMMIT DROP AS
+    SELECT u.id AS account_id, p.id AS profile_id
+    FROM accounts_user u LEFT JOIN careercenter_employerprofile p ON p.account_id = u.id
+    WHERE u.email LIKE 'bench-employer-%'
+    """,
+    """
+    CREATE TEMP TABLE bench_old_jobs ON COMMIT DROP AS
+    SELECT id FROM careercenter_job
+    WHERE employer_id IN (SELECT profile_id FROM bench_old_employers)
+    """,
+    "DELETE FROM careercenter_jobcounter WHERE job_id IN (SELECT id FROM bench_old_jobs)",
+    "DELETE FROM careercenter_savedjob WHERE job_id IN (SELECT id FROM bench_old_jobs)",
+    "DELETE FROM careercenter_job WHERE id IN (SELECT id FROM bench_old_jobs)",
+    """
+    DELETE FROM careercenter_employerprofile
+    WHERE id IN (SELECT profile_id FROM bench_old_employers)
+    """,
+    """
+    DELETE FROM account_emailaddress
+    WHERE user_id IN (SELECT account_id FROM bench_old_employers)
+    """,
+    "DELETE FROM accounts_user WHERE id IN (SELECT account_id FROM bench_old_employers)",
+    "DELETE FROM bench_jobs_volume",
 ]
 
 
@@ -337,10 +371,10 @@ def make_jobs(dsn: str, *, password_hash: str, say: Say) -> None:
         ).fetchone():
             return
         if conn.execute("SELECT 1 FROM bench_jobs_volume").fetchone():
-            raise SystemExit(
-                f"The generated jobs in {NAME} are of an older version: run make bench "
-                "BENCH_FRESH=1 to rebuild the benchmark database."
-            )
+            say("removing the jobs of an older version of the generated volume")
+            with conn.transaction():
+                for statement in DROP_JOBS_SQL:
+                    conn.execute(statement)
         say(f"generating jobs: {EMPLOYERS:,} employers, {JOBS:,} postings")
         started = time.monotonic()
         params = {
@@ -352,8 +386,12 @@ def make_jobs(dsn: str, *, password_hash: str, say: Say) -> None:
         with conn.transaction():
             for statement in JOBS_SQL:
                 conn.execute(statement, params)  # type: ignore[call-overload]
+    # On a connection of its own, once the rows are committed: it sets the visibility map too,
+    # which the list's index-only counts need (autovacuum would, later).
+    with connect(dsn, NAME) as conn:
         conn.execute("VACUUM ANALYZE careercenter_job")
-        say(f"generated the jobs in {time.monotonic() - started:.0f} s")
+        conn.execute("VACUUM ANALYZE careercenter_jobcounter")
+    say(f"generated the jobs in {time.monotonic() - started:.0f} s")
 
 
 def describe(dsn: str) -> dict[str, Any]:

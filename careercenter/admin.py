@@ -2,6 +2,7 @@
 or remove with a reason, one or many at once (each employer is emailed through the task queue);
 edit any posting. A posting is never deleted here: removing it makes its page answer 410."""
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +13,17 @@ from django.db.models import Case, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from careercenter import services
 from careercenter.models import EmployerProfile, Job
 
 PENDING_FIRST = Case(When(status=Job.Status.PENDING, then=Value(0)), default=Value(1))
+
+
+def _day(moment: datetime.datetime | None) -> str:
+    """A date the list can fit: "Mar 3, 2026" (times are on the posting's page)."""
+    return date_format(moment, "M j, Y") if moment else "–"
 
 
 class ReasonForm(forms.Form):
@@ -30,8 +37,8 @@ class ReasonForm(forms.Form):
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = (
-        "title", "organization", "lifecycle", "created_at", "published_at", "expires_at",
-        "view_count", "apply_count",
+        "title", "organization", "lifecycle", "submitted", "posted", "expires", "views",
+        "apply_clicks",
     )  # fmt: skip
     list_filter = ("status", "work_mode", "setting", "employment_type")
     search_fields = ("title", "organization", "employer__account__email")
@@ -39,7 +46,7 @@ class JobAdmin(admin.ModelAdmin):
     actions = ("approve", "reject", "remove")
     readonly_fields = (
         "employer", "organization", "status", "rejection_reason", "created_at", "published_at",
-        "expires_at", "moderated_at", "moderated_by", "view_count", "apply_count",
+        "expires_at", "moderated_at", "moderated_by", "views", "apply_clicks",
     )  # fmt: skip
     fieldsets = (
         ("Moderation", {"fields": ("status", "rejection_reason", "moderated_at", "moderated_by")}),
@@ -73,12 +80,35 @@ class JobAdmin(admin.ModelAdmin):
                     "created_at",
                     "published_at",
                     "expires_at",
-                    "view_count",
-                    "apply_count",
+                    "views",
+                    "apply_clicks",
                 )
             },
         ),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Job]:
+        return super().get_queryset(request).with_counts()  # type: ignore[attr-defined]
+
+    @admin.display(description="submitted", ordering="created_at")
+    def submitted(self, job: Job) -> str:
+        return _day(job.created_at)
+
+    @admin.display(description="posted", ordering="published_at")
+    def posted(self, job: Job) -> str:
+        return _day(job.published_at)
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, job: Job) -> str:
+        return _day(job.expires_at)
+
+    @admin.display(description="views", ordering="views")
+    def views(self, job: Job) -> int:
+        return job.views  # type: ignore[attr-defined]
+
+    @admin.display(description="apply clicks", ordering="apply_clicks")
+    def apply_clicks(self, job: Job) -> int:
+        return job.apply_clicks  # type: ignore[attr-defined]
 
     @admin.display(description="status")
     def lifecycle(self, job: Job) -> str:

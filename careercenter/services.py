@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -154,12 +154,23 @@ def job_close(*, job: Job) -> bool:
     return bool(open_.update(status=Job.Status.CLOSED))
 
 
+# One statement per hit: the counter row is made by the first, raised in place by the others.
+_COUNT = """
+INSERT INTO careercenter_jobcounter (job_id, views, apply_clicks) VALUES (%s, {views}, {clicks})
+ON CONFLICT (job_id) DO UPDATE SET {column} = careercenter_jobcounter.{column} + 1
+"""
+_COUNT_VIEW = _COUNT.format(views=1, clicks=0, column="views")
+_COUNT_APPLY = _COUNT.format(views=0, clicks=1, column="apply_clicks")
+
+
 def job_count_view(*, job_id: int) -> None:
-    Job.objects.filter(pk=job_id).update(view_count=F("view_count") + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_VIEW, [job_id])
 
 
 def job_count_apply(*, job_id: int) -> None:
-    Job.objects.filter(pk=job_id).update(apply_count=F("apply_count") + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_APPLY, [job_id])
 
 
 # Moderation (staff, in the admin)

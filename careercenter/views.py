@@ -32,7 +32,14 @@ from careercenter.access import (
 )
 from careercenter.filters import JobFilter, alert_filters, as_query_string, describe
 from careercenter.forms import AlertForm, EmployerProfileForm, JobForm
-from careercenter.models import LIFECYCLE_LABELS, Job, JobAlert, JobQuerySet, SavedJob
+from careercenter.models import (
+    LIFECYCLE_LABELS,
+    Job,
+    JobAlert,
+    JobCounter,
+    JobQuerySet,
+    SavedJob,
+)
 from careercenter.structured_data import job_posting, script_json
 from codeahead.ratelimit import rate_limit_hit
 from common.markup import render_markdown
@@ -138,6 +145,7 @@ def job_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
         else "",
         "saved": user.is_authenticated
         and SavedJob.objects.filter(account_id=user.pk, job_id=job.pk).exists(),
+        "counts": JobCounter.objects.filter(job_id=job.pk).first() if owner else None,
     }
     return render(request, "careercenter/job_detail.html", context)
 
@@ -363,7 +371,12 @@ def job_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def my_postings(request: HttpRequest) -> HttpResponse:
     """The employer's postings with their state, views and apply clicks."""
     now = timezone.now()
-    jobs = Job.objects.owned_by(request.user).with_lifecycle(now).order_by("-created_at", "-pk")
+    jobs = (
+        Job.objects.owned_by(request.user)
+        .with_lifecycle(now)
+        .with_counts()
+        .order_by("-created_at", "-pk")
+    )
     entries = [(job, LIFECYCLE_LABELS[job.lifecycle]) for job in jobs]  # type: ignore[attr-defined]
     return render(
         request,

@@ -326,6 +326,8 @@ ADMIN_PAGES = [
     "/admin/codes/contentsection/{section}/change/",
     "/admin/accounts/user/",
     "/admin/metering/plan/",
+    "/admin/careercenter/job/",
+    "/admin/careercenter/job/{job}/change/",
 ]
 
 
@@ -336,7 +338,14 @@ def test_the_admin_has_no_serious_or_critical_violations(open_state, site):
     EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
     deleted = Code.objects.get(code_set__slug="cpt", identifier="0501T")  # has a replacement
     add_on = Code.objects.get(code_set__slug="cpt", identifier="0439T")  # has primary codes
-    ids = {"code": deleted.pk, "add_on": add_on.pk, "section": add_on.content_sections.first().pk}
+    from careercenter.models import Job
+
+    ids = {
+        "code": deleted.pk,
+        "add_on": add_on.pk,
+        "section": add_on.content_sections.first().pk,
+        "job": Job.objects.get(title="Inpatient Coder II").pk,
+    }
     found = {}
     for path in ADMIN_PAGES:
         page = open_state(

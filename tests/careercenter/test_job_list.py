@@ -3,6 +3,7 @@
 import datetime
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_a_job_leaves_the_list_the_moment_it_expires(client, frozen):
 
 
 def test_every_filter_narrows_the_list_and_lives_in_the_url(client, frozen):
-    wanted = {
+    wanted: dict[str, Any] = {
         "work_mode": "remote",
         "state": "TX",
         "credentials": ["CRC", "CPMA"],
@@ -58,7 +59,7 @@ def test_every_filter_narrows_the_list_and_lives_in_the_url(client, frozen):
     }
     target = make_job(title="Remote CRC auditor in Texas", **wanted)
     # Each differs from the target in exactly one filter, so each filter alone keeps it out.
-    for title, difference in [
+    decoys: list[tuple[str, dict[str, Any]]] = [
         ("Hybrid one", {"work_mode": "hybrid", "city": "Austin"}),
         ("Ohio one", {"state": "OH"}),
         ("CPC one", {"credentials": ["CPC"]}),
@@ -66,7 +67,8 @@ def test_every_filter_narrows_the_list_and_lives_in_the_url(client, frozen):
         ("Full-time one", {"employment_type": "full_time"}),
         ("Low pay one", {"pay_min": Decimal(40000), "pay_max": Decimal(45000)}),
         ("Other words one", {"description_markdown": "Audit anesthesia claims."}),
-    ]:
+    ]
+    for title, difference in decoys:
         make_job(title=title, **(wanted | difference))
     url = (
         "/careers/?q=hcc&work_mode=remote&state=TX&credential=CRC&setting=auditing"

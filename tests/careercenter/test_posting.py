@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 
-from careercenter.models import EmployerProfile, Job
+from careercenter.models import EmployerProfile, Job, JobCounter
 from tests.careercenter.conftest import DAY, NOW, make_account, make_employer, make_job
 
 pytestmark = pytest.mark.django_db
@@ -316,8 +316,10 @@ def test_close_takes_an_open_posting_off_the_board(employer_client, employer, cl
 def test_my_postings_lists_each_with_status_views_and_apply_clicks(
     employer_client, employer, frozen
 ):
-    make_job(employer, title="Open one", view_count=12, apply_count=3)
-    make_job(employer, title="Old one", posted=NOW - 45 * DAY, view_count=80, apply_count=9)
+    counted = make_job(employer, title="Open one")
+    JobCounter.objects.create(job=counted, views=12, apply_clicks=3)
+    old = make_job(employer, title="Old one", posted=NOW - 45 * DAY)
+    JobCounter.objects.create(job=old, views=80, apply_clicks=9)
     make_job(employer, title="Waiting one", status=Job.Status.PENDING)
     make_job(employer, title="Refused one", status=Job.Status.REJECTED,
              rejection_reason="No pay given.")  # fmt: skip
@@ -339,6 +341,7 @@ def test_my_postings_lists_each_with_status_views_and_apply_clicks(
     assert "<dt>Views</dt><dd>12</dd>" in html and "<dt>Apply clicks</dt><dd>3</dd>" in html
     assert "<dt>Views</dt><dd>80</dd>" in html and "<dt>Apply clicks</dt><dd>9</dd>" in html
     assert "No pay given." in html and "Spam." in html
+    assert html.count("<dt>Views</dt><dd>0</dd>") == 4  # never opened: no counter row yet
 
 
 def test_expiry_is_thirty_days_after_approval_whatever_day_it_is(employer_client, employer, frozen):
