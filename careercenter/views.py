@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from careercenter import services
 from careercenter.access import (
@@ -94,7 +94,7 @@ def _back(request: HttpRequest, default: str) -> str:
     return default
 
 
-@require_GET
+@require_safe
 def job_list(request: HttpRequest) -> HttpResponse:
     """Open jobs, newest first, under the filters of the URL; unknown values are form errors
     (400), never ignored."""
@@ -115,6 +115,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(request, "careercenter/job_list.html", context, status=200 if valid else 400)
 
 
+@require_safe
 def job_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     """The job page. Open: everything with its JobPosting markup, counted as a view. Expired or
     closed: says so, without markup or apply button. Removed by staff: 410."""
@@ -150,7 +151,7 @@ def job_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     return render(request, "careercenter/job_detail.html", context)
 
 
-@require_GET
+@require_safe
 def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """The apply button: counts the click (nobody's identity is kept) and sends the reader on
     to the employer's page or mail program. A job no longer open sends them back to its page."""

@@ -120,6 +120,29 @@ def test_views_are_counted_for_real_gets_only_and_never_the_employers_own(client
     assert counts(job) == (2, 0)
 
 
+def test_crawlers_heads_are_answered_and_other_methods_refused(client, frozen):
+    job = make_job()
+
+    assert client.head("/careers/?work_mode=remote").status_code == 200
+    assert client.head(job.get_absolute_url()).status_code == 200
+    assert client.post(job.get_absolute_url()).status_code == 405
+    assert client.post(f"/careers/apply/{job.pk}/").status_code == 405
+    assert counts(job) == (0, 0)
+
+
+def test_only_its_employer_sees_the_counters_on_the_page(client, frozen):
+    job = make_job()
+    client.get(job.get_absolute_url())
+    client.get(f"/careers/apply/{job.pk}/")
+
+    coder_sees = client.get(job.get_absolute_url()).content.decode()
+    client.force_login(job.employer.account)
+    employer_sees = client.get(job.get_absolute_url()).content.decode()
+
+    assert "Your posting" not in coder_sees and "apply click" not in coder_sees
+    assert "2 views, 1 apply click." in employer_sees
+
+
 def test_a_prefetch_of_the_apply_link_counts_no_click(client, frozen):
     job = make_job()
 
