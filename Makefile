@@ -44,9 +44,11 @@ migrate: db
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
-# Demo rows, then the complete public-domain code sets the first time (skipped once loaded).
+# Demo rows (codes, and CareerCenter's employers and jobs), then the complete public-domain
+# code sets the first time (skipped once loaded).
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo_jobs
 	$(PY) manage.py import_codes hcpcs --if-not-loaded
 	$(PY) manage.py import_codes icd10cm --if-not-loaded
 	$(PY) manage.py import_codes icd10pcs --if-not-loaded

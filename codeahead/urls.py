@@ -1,7 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from careercenter.sitemaps import JobSitemap
 from codeahead.views import healthz, healthz_queue, mailgun_inbound
 from pages import views as pages
 
@@ -9,6 +11,8 @@ from pages import views as pages
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "CodeAhead administration"
 admin.site.site_title = "CodeAhead admin"
+
+SITEMAPS = {"jobs": JobSitemap}
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -21,7 +25,8 @@ urlpatterns = [
     # Inbound mail from Mailgun (Anymail's webhook: its signature checked, then the
     # caseconsultant.inbound receiver).
     path("anymail/mailgun/inbound/", mailgun_inbound, name="mailgun_inbound"),
-    path("careers/", pages.coming_soon, {"feature": "careercenter"}, name="careercenter"),
+    path("careers/", include("careercenter.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("billing/", include("billing.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,25 +16,25 @@ COMING_SOON = {
         "A coding assistant that answers questions such as “Can modifier 25 go on 99213?” "
         "from CodeAhead's own code pages, citing the codes and sections it used.",
     ),
-    "careercenter": (
-        "CareerCenter",
-        "Jobs for medical coders, billers and auditors: remote and on-site, filterable by "
-        "credential and pay range.",
-    ),
 }
 
 
+# Apply buttons count clicks and alert links unsubscribe: no crawler should follow them.
 ROBOTS_TXT = """User-agent: *
 Disallow: /accounts/
 Disallow: /admin/
 Disallow: /search/suggest/
+Disallow: /careers/apply/
+Disallow: /careers/alerts/
+
+Sitemap: {site_url}/sitemap.xml
 """
 
 
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    """Crawlers may read code pages (and get what a guest gets), not account or admin pages.
-    It touches no database, which also makes it the benchmark's floor."""
-    return HttpResponse(ROBOTS_TXT, content_type="text/plain")
+    """Crawlers may read code pages (and get what a guest gets) and jobs, not account or admin
+    pages. It touches no database, which also makes it the benchmark's floor."""
+    return HttpResponse(ROBOTS_TXT.format(site_url=settings.SITE_URL), content_type="text/plain")
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
@@ -38,8 +39,35 @@ GUEST_PAGES = [
     "/casepilot/",
     "/caseconsultant/",
     "/careers/",
+    "/careers/?work_mode=remote&credential=CRC&min_pay=40000",
+    "/careers/?q=coder&state=OH&sort=pay&page=1",
+    "/careers/?q=zzzqqq",
+    "/careers/?credential=NOPE&state=ZZ",
 ]
+# CareerCenter's demo jobs, by title: open on-site and remote ones, an expired and a closed one.
+JOB_PAGES = [
+    "Inpatient Coder II",
+    "Part-time Coding Compliance Reviewer",
+    "Anesthesia Coder",
+    "Hand Surgery Coder",
+]
+# Pages of the demo employer with open, pending and rejected postings.
+EMPLOYER_PAGES = ["/careers/post/", "/careers/employer/", "/careers/mine/"]
 MEMBER_PAGES = ["/codes/cpt/0439T/", "/accounts/", "/plans/"]
+PREVIEW = {
+    "action": "preview",
+    "title": "Remote Risk Adjustment Coder",
+    "description": "Review **Medicare Advantage** charts.\n\n- MEAT criteria",
+    "work_mode": "remote",
+    "employment_type": "full_time",
+    "setting": "risk_adjustment",
+    "credentials": ["CRC", "CPC"],
+    "experience_years": "2",
+    "pay_min": "27",
+    "pay_max": "32",
+    "pay_period": "hour",
+    "apply_url": "https://employer.example/apply",
+}
 
 
 def member(email: str, plan: str) -> Client:
@@ -79,10 +107,17 @@ def test_every_public_page_state_is_valid_html(tmp_path):
     if java is None or not VNU.exists():
         pytest.fail("The Nu checker needs Java and node_modules: `apt-get install "
                     "default-jre-headless` and `npm ci` (make test runs npm ci).")  # fmt: skip
+    from careercenter import services
+    from careercenter.models import Job
+
+    call_command("load_demo_jobs", verbosity=0)
     pages: dict[str, str] = {}
     guest = Client()
     for path in GUEST_PAGES:
         pages[f"guest {path}"] = guest.get(path).content.decode()
+    for title in JOB_PAGES:
+        job = Job.objects.get(title=title)
+        pages[f"guest job {title}"] = guest.get(job.get_absolute_url()).content.decode()
     pages["guest, no views left"] = guest.get("/codes/cpt/93306/").content.decode()
     for plan in (Plan.FREE, Plan.PREMIUM):
         client = member(f"vnu-{plan}@example.com", plan)
@@ -94,6 +129,25 @@ def test_every_public_page_state_is_valid_html(tmp_path):
             response = client.get(path)
             if response.status_code == 200:
                 pages[f"{name} {path}"] = response.content.decode()
+    employer = Client()
+    employer.force_login(User.objects.get(email="office@pinecrest-family.example"))
+    for path in EMPLOYER_PAGES:
+        pages[f"employer {path}"] = employer.get(path).content.decode()
+    pending = Job.objects.get(title="Practice Manager with Coding Experience")
+    pages["employer, pending job"] = employer.get(pending.get_absolute_url()).content.decode()
+    pages["employer, preview"] = employer.post("/careers/post/", PREVIEW).content.decode()
+    pages["employer, refused form"] = employer.post("/careers/post/", {}).content.decode()
+    coder = member("vnu-coder@example.com", Plan.FREE)
+    user = User.objects.get(email="vnu-coder@example.com")
+    services.job_save(account=user, job=Job.objects.get(title="Coding Auditor"))
+    alert = services.alert_create(account=user, filters={"q": "coder"}, frequency="daily")
+    for path in ("/careers/saved/", "/careers/alerts/", "/careers/?work_mode=hybrid"):
+        pages[f"coder {path}"] = coder.get(path).content.decode()
+    job = Job.objects.get(title="Coding Auditor")
+    pages["coder, saved job page"] = coder.get(job.get_absolute_url()).content.decode()
+    link = f"/careers/alerts/unsubscribe/{services.unsubscribe_token(alert_id=alert.pk)}/"
+    pages["guest, stop an alert"] = guest.get(link).content.decode()
+    pages["guest, alert stopped"] = guest.post(link).content.decode()
     files = {}
     for number, (name, html) in enumerate(pages.items()):
         path = tmp_path / f"page-{number:02d}.html"

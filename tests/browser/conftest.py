@@ -46,10 +46,11 @@ def browser():
 
 @pytest.fixture
 def site(live_server):
-    """The live server's base URL, holding the demo data (transactional tests start empty)
-    and no rate-limit counters left by an earlier test."""
+    """The live server's base URL, holding the demo data, CareerCenter's jobs included
+    (transactional tests start empty), and no rate-limit counters left by an earlier test."""
     call_command("load_demo", verbosity=0)
     restore_plans()
+    call_command("load_demo_jobs", verbosity=0)  # its employers are accounts: plans first
     cache.clear()
     return live_server.url
 

@@ -79,6 +79,45 @@ def long_chapter(context: Any, site: str) -> None:
     cache.set(f"codes:section-count:{chapter.pk}", 12345, 600)
 
 
+def job(title: str) -> Callable[[], str]:
+    """The address of the demo job `title` (ids differ from one load of the demo to the next)."""
+
+    def path() -> str:
+        from careercenter.models import Job
+
+        return Job.objects.get(title=title).get_absolute_url()
+
+    return path
+
+
+def as_employer(context: Any, site: str) -> None:
+    """Signed in as the demo employer whose postings are open, pending and rejected."""
+    signed_in(context, site, User.objects.get(email="office@pinecrest-family.example"))
+
+
+def with_saved_jobs_and_alerts(context: Any, site: str) -> None:
+    from careercenter import services
+    from careercenter.models import Job
+
+    user = member("a11y-jobs@example.com")
+    for title in ("Coding Auditor", "Anesthesia Coder"):  # one open, one expired
+        services.job_save(account=user, job=Job.objects.get(title=title))
+    if not user.job_alerts.exists():
+        services.alert_create(
+            account=user, filters={"work_mode": ["remote"], "credential": "CRC"}, frequency="weekly"
+        )
+        services.alert_create(account=user, filters={"q": "auditor"}, frequency="daily")
+    signed_in(context, site, user)
+
+
+def unsubscribe_link() -> str:
+    from careercenter import services
+
+    user = member("a11y-unsubscribe@example.com")
+    alert = services.alert_create(account=user, filters={"state": "TX"}, frequency="daily")
+    return f"/careers/alerts/unsubscribe/{services.unsubscribe_token(alert_id=alert.pk)}/"
+
+
 def consultant_question() -> tuple[User, User, str]:
     """A member's question with a consultant's answer (the same each time it is asked for)."""
     from caseconsultant import services
@@ -120,9 +159,9 @@ def guest_after_one_view(context: Any, site: str) -> None:
     page.close()
 
 
-# (name, path, how to prepare the browser context)
+# (name, path or a function giving it, how to prepare the browser context)
 Setup = Callable[[Any, str], None]
-PUBLIC_STATES: list[tuple[str, str, Setup | None]] = [
+PUBLIC_STATES: list[tuple[str, str | Callable[[], str], Setup | None]] = [
     ("home", "/", None),
     ("code page, guest, unlocked", "/codes/cpt/0439T/", None),
     ("code page, guest, no views left", "/codes/cpt/93306/", guest_after_one_view),
@@ -152,7 +191,27 @@ PUBLIC_STATES: list[tuple[str, str, Setup | None]] = [
     ("CaseConsultant, a member's questions", "/caseconsultant/", as_asker),
     ("CaseConsultant, asking", "/caseconsultant/ask/", as_asker),
     ("CaseConsultant, the desk", "/caseconsultant/desk/", as_consultant),
-    ("CareerCenter", "/careers/", None),
+    ("jobs", "/careers/", None),
+    ("jobs, three filters", "/careers/?work_mode=remote&credential=CRC&min_pay=40000", None),
+    ("jobs, words and a state, by pay", "/careers/?q=coder&state=OH&sort=pay", None),
+    ("jobs, nothing found", "/careers/?q=zzzqqq", None),
+    ("jobs, unknown filters", "/careers/?credential=NOPE&state=ZZ", None),
+    ("jobs, signed in", "/careers/?setting=auditing",
+     lambda context, site: signed_in(context, site, member("a11y-list@example.com"))),
+    ("job page, on-site", job("Inpatient Coder II"), None),
+    ("job page, remote, apply by email", job("Part-time Coding Compliance Reviewer"), None),
+    ("job page, signed in", job("Coding Auditor"),
+     lambda context, site: signed_in(context, site, member("a11y-job@example.com"))),
+    ("job page, expired", job("Anesthesia Coder"), None),
+    ("job page, closed", job("Hand Surgery Coder"), None),
+    ("job page, pending, its employer", job("Practice Manager with Coding Experience"),
+     as_employer),
+    ("post a job", "/careers/post/", as_employer),
+    ("employer profile", "/careers/employer/", as_employer),
+    ("my postings", "/careers/mine/", as_employer),
+    ("saved jobs", "/careers/saved/", with_saved_jobs_and_alerts),
+    ("job alerts", "/careers/alerts/", with_saved_jobs_and_alerts),
+    ("stop a job alert", unsubscribe_link, None),
 ]  # fmt: skip
 
 
@@ -166,14 +225,16 @@ THREAD_STATES: list[tuple[str, Setup]] = [
 def open_state(browser, site):
     contexts = []
 
-    def open_at(path: str, setup: Setup | None, width: int) -> Any:
+    def open_at(path: str | Callable[[], str], setup: Setup | None, width: int) -> Any:
         context = browser.new_context(viewport={"width": width, "height": 900})
         contexts.append(context)
         if setup is not None:
             setup(context, site)
         page = context.new_page()
-        response = page.goto(f"{site}{path}")
-        assert response is not None and response.status in {200, 404}, path
+        address = path if isinstance(path, str) else path()
+        response = page.goto(f"{site}{address}")
+        # 400: a form of unknown filter values, answered with the errors.
+        assert response is not None and response.status in {200, 400, 404}, address
         return page
 
     yield open_at
@@ -199,6 +260,40 @@ def test_no_public_page_scrolls_sideways_on_a_phone(open_state, name, path, setu
     for width in (320, 390):
         page = open_state(path, setup, width)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
+
+
+def preview_a_posting(page: Any) -> None:
+    """Fill the posting form as an employer would, and press Preview."""
+    page.get_by_label("Job title").fill("Remote Risk Adjustment Coder, Medicare Advantage charts")
+    page.get_by_label("Description").fill(
+        "Review **Medicare Advantage** charts for HCC capture.\n\n- MEAT criteria\n"
+        "- https://www.example-very-long-domain-name-for-testing.example/apply/now"
+    )
+    page.get_by_label("Remote").check()
+    page.get_by_label("Employment type").select_option("full_time")
+    page.get_by_label("Setting").select_option("risk_adjustment")
+    page.get_by_label("CRC (Certified Risk Adjustment Coder)").check()
+    page.get_by_label("CCS-P (Certified Coding Specialist – Physician-based)").check()
+    page.get_by_label("Pay from").fill("27.50")
+    page.get_by_label("Pay up to").fill("32")
+    page.get_by_label("an hour").check()
+    page.get_by_label("Apply link").fill(
+        "https://careers.example-very-long-domain-name-for-testing.example/apply?job=123456"
+    )
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("heading", name="Preview: this is how applicants will see it").wait_for()
+
+
+def test_the_posting_preview_has_no_violations_and_fits_a_phone(open_state):
+    found = {}
+    for width in (1280, 390, 320):
+        page = open_state("/careers/post/", as_employer, width)
+        preview_a_posting(page)
+        if width != 320:
+            found[width] = axe_violations(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+
+    assert found == {1280: [], 390: []}
 
 
 def test_every_product_in_the_menu_is_reachable_on_a_phone(open_state):
@@ -231,6 +326,8 @@ ADMIN_PAGES = [
     "/admin/codes/contentsection/{section}/change/",
     "/admin/accounts/user/",
     "/admin/metering/plan/",
+    "/admin/careercenter/job/",
+    "/admin/careercenter/job/{job}/change/",
 ]
 
 
@@ -241,7 +338,14 @@ def test_the_admin_has_no_serious_or_critical_violations(open_state, site):
     EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
     deleted = Code.objects.get(code_set__slug="cpt", identifier="0501T")  # has a replacement
     add_on = Code.objects.get(code_set__slug="cpt", identifier="0439T")  # has primary codes
-    ids = {"code": deleted.pk, "add_on": add_on.pk, "section": add_on.content_sections.first().pk}
+    from careercenter.models import Job
+
+    ids = {
+        "code": deleted.pk,
+        "add_on": add_on.pk,
+        "section": add_on.content_sections.first().pk,
+        "job": Job.objects.get(title="Inpatient Coder II").pk,
+    }
     found = {}
     for path in ADMIN_PAGES:
         page = open_state(

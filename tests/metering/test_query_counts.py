@@ -124,11 +124,11 @@ def test_an_icd10cm_page_with_official_data_costs_the_same(django_assert_num_que
     plan_book(fresh=True)
     page_parts.clear()
     # code; meter; ancestors; primary/add-on links; neighbours; sections; the tabular notes of
-    # the code and the levels above it; its MS-DRG facts; new session
-    with django_assert_num_queries(9):
+    # the code and the levels above it; its MS-DRG facts (a guest has no session row)
+    with django_assert_num_queries(8):
         Client().get("/codes/icd10cm/E11.9/")
-    # the next viewer: code; meter (decide and charge); new session
-    with django_assert_num_queries(3):
+    # the next viewer: code; meter (decide and charge)
+    with django_assert_num_queries(2):
         response = Client().get("/codes/icd10cm/E11.9/")
     html = response.content.decode()
     assert "Official ICD-10-CM instructions" in html
