@@ -227,14 +227,27 @@ def wrk_args(scenario: Scenario, paths_file: Path) -> list[str]:
     return [str(paths_file), scenario.cookie]
 
 
+# Each worker builds a code's viewer-independent parts once (codes/pages.py); a scenario over
+# many codes gets the warm-up that lets every worker see each code a few times, so the run
+# measures a new viewer on a known page, not the first build of its parts.
+MANY_PATHS = 50
+MANY_PATHS_WARMUP = 10
+
+
+def warmup_seconds(config: LoadConfig, scenario: Scenario) -> int:
+    if config.warmup and len(scenario.paths) > MANY_PATHS:
+        return max(config.warmup, MANY_PATHS_WARMUP)
+    return config.warmup
+
+
 def measure(
     wrk: str, base_url: str, config: LoadConfig, scenario: Scenario, workdir: Path
 ) -> Measured:
     paths_file = workdir / f"{scenario.name}.paths"
     paths_file.write_text("\n".join(scenario.paths) + "\n")
     script = WRK_SCRIPTS / scenario.script
-    if config.warmup:
-        run_wrk(wrk, base_url, config, script, wrk_args(scenario, paths_file), config.warmup)
+    if warmup := warmup_seconds(config, scenario):
+        run_wrk(wrk, base_url, config, script, wrk_args(scenario, paths_file), warmup)
     raw = run_wrk(wrk, base_url, config, script, wrk_args(scenario, paths_file), config.duration)
     seconds = raw["duration_us"] / 1e6
     errors = raw["errors"]
@@ -706,7 +719,8 @@ def load_scenario(
     if status != scenario.status:
         raise RuntimeError(f"{scenario.paths[0]} answers {status}, not {scenario.status}")
     busy = quiet.wait()
-    say(f"loading {scenario.name}: {run.config.warmup} s warm-up, {run.config.duration} s")
+    warmup = warmup_seconds(run.config, scenario)
+    say(f"loading {scenario.name}: {warmup} s warm-up, {run.config.duration} s")
     before = meter_counts() if scenario.name == "guest_first_view" else {}
     memory_before = server.worker_memory() if scenario.name == "search" else []
     row = measure(run.wrk, server.base, run.config, scenario, run.workdir)
