@@ -10,11 +10,6 @@ from metering.viewers import account_is_verified, account_viewer
 
 # Products announced in the header that are not built yet: each says so plainly.
 COMING_SOON = {
-    "casepilot": (
-        "CasePilot",
-        "A coding assistant that answers questions such as “Can modifier 25 go on 99213?” "
-        "from CodeAhead's own code pages, citing the codes and sections it used.",
-    ),
     "careercenter": (
         "CareerCenter",
         "Jobs for medical coders, billers and auditors: remote and on-site, filterable by "

@@ -33,7 +33,7 @@ def test_every_page_has_header_navigation_search_and_footer(client):
         assert text in html
 
 
-@pytest.mark.parametrize("path", ["/casepilot/", "/careers/"])
+@pytest.mark.parametrize("path", ["/careers/"])
 def test_products_not_built_yet_say_so_plainly(client, path):
     response = client.get(path)
 
