@@ -8,10 +8,11 @@ counted under its meter key, a guest (CasePilot only) under its random id.
 
 Charging is one statement: an insert of the asker's row for the period, or, when it exists, an
 increment that happens only while `used` is below the plan's allowance as the database reads it
-at that moment. PostgreSQL runs concurrent increments of one row one after the other and re-checks the condition on the row each
-finds, so of N parallel questions with one left exactly one is accepted, on any number of app
-servers; the check constraint `used <= allowance` backs it up. CaseConsultant charges in the
-transaction that stores the question, so a question that is not stored is not counted.
+at that moment. PostgreSQL runs concurrent increments of one row one after the other and re-
+checks the condition on the row each finds, so of N parallel questions with one left exactly one
+is accepted, on any number of app servers; the check constraint `used <= allowance` backs it up.
+CaseConsultant charges in the transaction that stores the question, so a question that is not
+stored is not counted.
 """
 
 import datetime
