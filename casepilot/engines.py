@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 
@@ -73,7 +74,7 @@ def chunked(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
 class RetrievalEngine:
     name = "retrieval"
 
-    def answer_stream(self, retrieved: Retrieved) -> Iterator[str | Draft]:
+    def answer_stream(self, retrieved: Retrieved, *, stream: bool = True) -> Iterator[str | Draft]:
         composed = compose(retrieved)
         yield from chunked(composed.markdown)
         yield Draft(composed.markdown, composed.sources, engine="retrieval")
@@ -122,31 +123,43 @@ class ChatEngine:
             base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
         )
 
-    def answer_stream(self, retrieved: Retrieved) -> Iterator[str | Draft]:
+    def answer_stream(self, retrieved: Retrieved, *, stream: bool = True) -> Iterator[str | Draft]:
+        """Streamed for the page that writes the answer in place; one request and reply
+        (`stream=False`) for the form without JavaScript, which waits for the whole answer."""
         prompt, passages = model_prompt(retrieved)
         written: list[str] = []
         # The SDK's timeout bounds each wait for the server; this bounds the whole answer.
         deadline = time.monotonic() + self.timeout
+        messages: list[Any] = [
+            {"role": "system", "content": SYSTEM_INSTRUCTIONS},
+            {"role": "user", "content": prompt},
+        ]
         try:
-            stream = self.client.chat.completions.create(
-                model=self.model,
-                messages=[
-                    {"role": "system", "content": SYSTEM_INSTRUCTIONS},
-                    {"role": "user", "content": prompt},
-                ],
-                temperature=0,
-                max_tokens=MAX_ANSWER_TOKENS,
-                stream=True,
-            )
-            for event in stream:
-                if time.monotonic() > deadline:
-                    stream.close()
-                    raise TimeoutError("the answer took longer than CASEPILOT_TIMEOUT")
-                for choice in event.choices:
-                    piece = choice.delta.content if choice.delta else None
-                    if piece:
-                        written.append(piece)
-                        yield piece
+            if not stream:
+                reply = self.client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,
+                    temperature=0,
+                    max_tokens=MAX_ANSWER_TOKENS,
+                )
+                written.append(reply.choices[0].message.content or "" if reply.choices else "")
+            else:
+                events = self.client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,
+                    temperature=0,
+                    max_tokens=MAX_ANSWER_TOKENS,
+                    stream=True,
+                )
+                for event in events:
+                    if time.monotonic() > deadline:
+                        events.close()
+                        raise TimeoutError("the answer took longer than CASEPILOT_TIMEOUT")
+                    for choice in event.choices:
+                        piece = choice.delta.content if choice.delta else None
+                        if piece:
+                            written.append(piece)
+                            yield piece
         except Exception as error:  # any failure of the endpoint: the default engine answers
             logger.warning("casepilot: model failed (%s), answering from retrieval", error)
             yield from self._fallback(retrieved, restart=bool(written))

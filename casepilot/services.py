@@ -79,7 +79,7 @@ def question_charge(*, request: HttpRequest) -> None:
 
 
 def answer_stream(
-    *, request: HttpRequest, question: str, context: Code | None
+    *, request: HttpRequest, question: str, context: Code | None, stream: bool = True
 ) -> Iterator[str | Answer]:
     """Charge, retrieve, write and keep an answer: yields the text as it is written, then the
     Answer. Raises QuotaExhausted before anything else when no question is left."""
@@ -87,7 +87,7 @@ def answer_stream(
     question_charge(request=request)
     retrieved = retrieve(request=request, question=question, context=context)
     draft: Draft | None = None
-    for item in current_engine().answer_stream(retrieved):
+    for item in current_engine().answer_stream(retrieved, stream=stream):
         if isinstance(item, Draft):
             draft = item
         else:
@@ -136,7 +136,7 @@ def answer_stream(
 
 def answer(*, request: HttpRequest, question: str, context: Code | None) -> Answer:
     """The whole answer at once (the form without JavaScript, the judged set)."""
-    for item in answer_stream(request=request, question=question, context=context):
+    for item in answer_stream(request=request, question=question, context=context, stream=False):
         if isinstance(item, Answer):
             return item
     raise AssertionError("the answer stream ended without an answer")
