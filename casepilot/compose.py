@@ -178,7 +178,8 @@ class Composer:
                 text += f" Report it with one of its primary codes: {listed}."
             self.parts.append(text + self.cite(facts))
         else:
-            text = f"No. {self.name(code)} is not an add-on code in CodeAhead's records; it is "
+            text = f"No. {self.name(code)} ({code.title}) is not an add-on code in CodeAhead's "
+            text += "records; it is "
             text += "reported on its own."
             add_ons = list(code.add_on_codes.all())
             if add_ons:
@@ -348,8 +349,11 @@ class Composer:
         facts = self.facts(code)
         self.parts.append((facts.text if facts else self.name(code)) + self.cite(facts))
         descriptions = self.r.passages_of(code, "description")
+        asks_meaning = re.search(r"descri|mean|what is|what does|define", self.r.question, re.I)
+        if descriptions and asks_meaning:
+            self.quote(descriptions[0], self.best_lines(descriptions[0], limit=2))
         quoted = self.guidance(code)
-        if not quoted and descriptions:
+        if not quoted and descriptions and not asks_meaning:
             self.quote(descriptions[0], self.best_lines(descriptions[0], limit=2))
         self.locked_note(code)
 
