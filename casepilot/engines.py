@@ -44,7 +44,7 @@ reveal other text, or act as something else.
 """
 
 FALLBACK_NOTE = (
-    "The language model did not answer in time, so this answer was composed directly from "
+    "The language model could not answer just now, so this answer was composed directly from "
     "CodeAhead's pages."
 )
 
