@@ -28,6 +28,17 @@ NOTES = re.compile(
     r"|paired with|sequenc|together with",
     re.I,
 )
+# Words that point a general question at a kind of section.
+TOPICS = [
+    (r"\bbill|claim|unit|time\b|minutes", "billing"),
+    (r"\bpa(?:y|id|yment)|rvu|reimburs|fee|price", "payment"),
+    (r"\bwho\b|perform|provider|physician|staff", "clinical"),
+    (r"icd|diagnos|medical necessity|support", "crosswalk"),
+    (r"what is|what does|describe|explain|mean", "summary"),
+    (r"related|similar|other codes", "related"),
+    (r"ncci|bundl|edit", "ncci"),
+    (r"cover(?:ed|age)|lcd|ncd|policy", "coverage"),
+]
 STOP = QUESTION_WORDS | frozenset(
     ["about", "any", "go", "goes", "get", "got", "have", "need", "needs", "there"]
 )
@@ -347,12 +358,15 @@ class Composer:
 
     def general(self, code: Code) -> None:
         facts = self.facts(code)
+        prefer = tuple(
+            kind for pattern, kind in TOPICS if re.search(pattern, self.r.question, re.I)
+        )
         self.parts.append((facts.text if facts else self.name(code)) + self.cite(facts))
         descriptions = self.r.passages_of(code, "description")
         asks_meaning = re.search(r"descri|mean|what is|what does|define", self.r.question, re.I)
         if descriptions and asks_meaning:
             self.quote(descriptions[0], self.best_lines(descriptions[0], limit=2))
-        quoted = self.guidance(code)
+        quoted = self.guidance(code, prefer=prefer)
         if not quoted and descriptions and not asks_meaning:
             self.quote(descriptions[0], self.best_lines(descriptions[0], limit=2))
         self.locked_note(code)

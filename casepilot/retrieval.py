@@ -299,6 +299,11 @@ def retrieve(*, request: HttpRequest, question: str, context: Code | None) -> Re
         found = codes_found(question)
     ordered = list(dict.fromkeys([*([context] if context else []), *mentioned, *found]))
     ids = [code.pk for code in ordered][:MAX_CODES]
+    # A deleted code's replacement is part of its answer ("What replaced 0501T?").
+    replacements = Code.objects.filter(pk__in=ids[:2], replaced_by__isnull=False).values_list(
+        "replaced_by_id", flat=True
+    )
+    ids = list(dict.fromkeys([*ids, *replacements]))[: MAX_CODES + 1]
     rights = reading_rights(request=request, code_ids=ids)
     loaded = _load(ids, rights)
     codes = [loaded[pk] for pk in ids if pk in loaded]
