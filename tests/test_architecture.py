@@ -28,15 +28,16 @@ def imported_apps(app: str) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("app", "forbidden"),
     [
-        ("metering", {"accounts", "codes", "caseconsultant", "pages"}),
-        ("codes", {"accounts", "caseconsultant", "pages"}),
+        ("metering", {"accounts", "codes", "caseconsultant", "casepilot", "pages"}),
+        ("codes", {"accounts", "caseconsultant", "casepilot", "pages"}),
         ("accounts", {"codes", "pages"}),
         # A product asks the catalogue, metering and the shared helpers, never accounts (whose
         # page lists a member's questions) or the site pages.
-        ("caseconsultant", {"accounts", "pages"}),
-        ("billing", {"accounts", "codes", "caseconsultant", "pages"}),
+        ("caseconsultant", {"accounts", "casepilot", "pages"}),
+        ("casepilot", {"accounts", "caseconsultant", "pages"}),
+        ("billing", {"accounts", "codes", "caseconsultant", "casepilot", "pages"}),
         # The shared helpers belong to no product.
-        ("common", {"accounts", "codes", "caseconsultant", "metering", "pages"}),
+        ("common", {"accounts", "codes", "caseconsultant", "casepilot", "metering", "pages"}),
     ],
 )
 def test_dependencies_point_one_way(app, forbidden):
@@ -51,7 +52,7 @@ def test_dependencies_point_one_way(app, forbidden):
 
 def test_every_metering_rule_lives_in_metering():
     """No other app decides plans, allowances or periods itself."""
-    for app in ("codes", "accounts", "caseconsultant", "billing", "pages"):
+    for app in ("codes", "accounts", "caseconsultant", "casepilot", "billing", "pages"):
         for path in (ROOT / app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
@@ -59,6 +60,7 @@ def test_every_metering_rule_lives_in_metering():
             for rule in (
                 "views_per_period",
                 "consultant_questions_per_period",
+                "casepilot_questions_per_period",
                 "METER_PERIOD",
                 "plan_ends_on <",
                 "READABLE",
@@ -68,7 +70,7 @@ def test_every_metering_rule_lives_in_metering():
 
 def test_shared_helpers_live_in_common_not_in_a_product():
     """The patient-identifier guard and the Markdown sanitizer exist once, for every product."""
-    for app in ("codes", "accounts", "caseconsultant", "metering", "pages"):
+    for app in ("codes", "accounts", "caseconsultant", "casepilot", "metering", "pages"):
         for path in (ROOT / app).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             assert "nh3.clean" not in text, f"{path.relative_to(ROOT)} sanitizes HTML itself"
