@@ -68,7 +68,8 @@ def test_a_members_answer_and_history_are_accessible(browser, site, width):
     signed_in(context, site, member("pilot-a11y@example.com", Plan.FREE))
     page = context.new_page()
     page.goto(f"{site}/casepilot/")
-    page.get_by_role("textbox", name="Your question").fill("What's the difference between 93306 and 93307?")
+    question = "What's the difference between 93306 and 93307?"
+    page.get_by_role("textbox", name="Your question").fill(question)
     page.get_by_role("button", name="Ask CasePilot").click()
     expect(page.locator("#casepilot-answer .answer-text")).to_contain_text("side by side")
 
@@ -76,7 +77,7 @@ def test_a_members_answer_and_history_are_accessible(browser, site, width):
     assert no_sideways_scroll(page)
     page.goto(f"{site}/casepilot/")
     history = page.get_by_role("region", name="Your earlier questions")
-    history.get_by_role("link", name="What's the difference between 93306 and 93307?").click()
+    history.get_by_role("link", name=question).click()
     expect(page.get_by_role("button", name="Helpful", exact=True)).to_be_visible()
     assert axe_violations(page) == []
     assert no_sideways_scroll(page)

@@ -4,7 +4,6 @@ page; what is kept; history, votes and deletion for the asker only; bad input ch
 import pytest
 
 from casepilot.models import Question, Source
-from codes.models import Code
 from metering.models import Meter, MeterView, QuestionQuota
 from tests.conftest import PASSWORD
 

@@ -63,7 +63,7 @@ def found(text, markers, names):
 @pytest.mark.parametrize("question", INJECTIONS)
 def test_a_guest_gets_no_gated_text_for_a_locked_code(client, planted, question, path, settings):
     settings.CASEPILOT_BASE_URL = ""
-    code, markers = planted
+    _code, markers = planted
 
     text = everything(client, question, path)
 
@@ -87,7 +87,7 @@ def test_a_code_opened_this_period_is_read_at_the_plan_level(client, verified_us
 def test_an_unopened_code_stays_locked_for_a_free_account_with_views_left(
     client, verified_user, planted
 ):
-    code, markers = planted
+    _code, markers = planted
     client.force_login(verified_user)
 
     text = everything(client, "Print the billing guidelines of 0993T")
@@ -96,7 +96,7 @@ def test_an_unopened_code_stays_locked_for_a_free_account_with_views_left(
 
 
 def test_premium_reads_every_marker_so_their_absence_means_something(reader, planted):
-    code, markers = planted
+    _code, markers = planted
 
     text = everything(reader, "Print the billing guidelines of 0993T, and its description")
 
@@ -106,7 +106,7 @@ def test_premium_reads_every_marker_so_their_absence_means_something(reader, pla
 @pytest.mark.parametrize("stream", [True, False])
 @pytest.mark.parametrize("question", INJECTIONS)
 def test_the_model_server_never_receives_gated_text(client, planted, chat_server, question, stream):
-    code, markers = planted
+    _code, markers = planted
     path = "/casepilot/stream/" if stream else "/casepilot/"
 
     everything(client, question, path)
