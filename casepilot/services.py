@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -24,8 +25,14 @@ from casepilot.models import Question, Source
 from casepilot.retrieval import retrieve
 from codes.models import Code
 from metering.models import QuestionQuota
-from metering.questions import QuestionAllowance, asker_allowance, question_charge_key
-from metering.viewers import guest_id, viewer_for
+from metering.plans import today_utc
+from metering.questions import (
+    QuestionAllowance,
+    asker_allowance,
+    question_charge_key,
+    question_charge_network,
+)
+from metering.viewers import guest_id, network_of, viewer_for
 
 PRODUCT = QuestionQuota.Product.CASEPILOT
 
@@ -76,6 +83,13 @@ def question_charge(*, request: HttpRequest) -> None:
     with transaction.atomic():
         if not question_charge_key(product=PRODUCT, plan_slug=viewer.plan.slug, key=key):
             raise QuotaExhausted
+        if not request.user.is_authenticated and not question_charge_network(
+            product=PRODUCT,
+            network=network_of(request, today_utc()).prefix,
+            day=today_utc(),
+            limit=settings.CASEPILOT_GUEST_NETWORK_DAILY,
+        ):
+            raise QuotaExhausted  # the guest's own charge rolls back with it
 
 
 def answer_stream(

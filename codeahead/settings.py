@@ -249,6 +249,9 @@ RATE_LIMIT_CONSULTANT = env_str("RATE_LIMIT_CONSULTANT", "10/h")
 RATE_LIMIT_CONSULTANT_IP = env_str("RATE_LIMIT_CONSULTANT_IP", "30/h")
 # CasePilot questions per client IP, on top of each asker's quota per plan.
 RATE_LIMIT_CASEPILOT = env_str("RATE_LIMIT_CASEPILOT", "20/10m")
+# Guest CasePilot questions a day per IP prefix (/24, /48), whatever the cookies: a guest who
+# clears them gets a new guest allowance, but the network's is counted in the database too.
+CASEPILOT_GUEST_NETWORK_DAILY = env_int("CASEPILOT_GUEST_NETWORK_DAILY", 5)
 
 # CasePilot (casepilot/engines.py): with a base URL, key and model, answers are written by an
 # OpenAI-compatible chat-completions endpoint from the retrieved passages; without them (the

@@ -4,7 +4,8 @@ assistant (CasePilot), per asker, product and period.
 Each product's allowance is a column of the plan rows, editable in the admin:
 `consultant_questions_per_period` (free 1, premium 10, staff unlimited, guests none) and
 `casepilot_questions_per_period` (guest 1, free 10, premium 200, staff unlimited). An account is
-counted under its meter key, a guest (CasePilot only) under its random id.
+counted under its meter key, a guest (CasePilot only) under its random id and, whatever its
+cookies say, under its network (the IP prefix's keyed hash of the day) with a daily cap.
 
 Charging is one statement: an insert of the asker's row for the period, or, when it exists, an
 increment that happens only while `used` is below the plan's allowance as the database reads it
@@ -43,6 +44,16 @@ ON CONFLICT (product, key, period_start) DO UPDATE
     SET used = q.used + 1, allowance = EXCLUDED.allowance, touched_at = EXCLUDED.touched_at
     WHERE EXCLUDED.allowance IS NULL OR q.used < EXCLUDED.allowance
 RETURNING q.used, q.allowance
+"""
+
+# The same increment against a fixed allowance (a guest network's daily questions).
+CHARGE_LIMIT_SQL = """
+INSERT INTO metering_questionquota AS q (product, key, period_start, used, allowance, touched_at)
+SELECT %(product)s, %(key)s, %(day)s, 1, %(limit)s, now() WHERE %(limit)s >= 1
+ON CONFLICT (product, key, period_start) DO UPDATE
+    SET used = q.used + 1, allowance = EXCLUDED.allowance, touched_at = EXCLUDED.touched_at
+    WHERE q.used < EXCLUDED.allowance
+RETURNING q.used
 """
 
 
@@ -114,4 +125,16 @@ def question_charge_key(*, product: str, plan_slug: str, key: str) -> bool:
     sql = CHARGE_SQL.format(column=ALLOWANCE_COLUMNS[Product(product)])
     with connection.cursor() as cursor:
         cursor.execute(sql, [plan_slug, product, key, period_start(today_utc())])
+        return cursor.fetchone() is not None
+
+
+def question_charge_network(*, product: str, network: str, day: datetime.date, limit: int) -> bool:
+    """Count one guest question of the network fingerprint `network` (a keyed hash of the IP
+    prefix, replaced daily: metering.viewers.network_of) against `limit` a day, so that clearing
+    cookies mints no questions; False, counting nothing, when the network has none left."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CHARGE_LIMIT_SQL,
+            {"product": product, "key": f"net:{network[:60]}", "day": day, "limit": limit},
+        )
         return cursor.fetchone() is not None

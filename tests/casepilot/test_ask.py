@@ -125,7 +125,26 @@ def test_a_guest_has_one_question_a_period(client):
     assert "Create a free account to ask more" in refused.content.decode()
     assert Question.objects.count() == 1
     assert Question.objects.get().asker is None  # a guest's question is kept unlinked
-    assert QuestionQuota.objects.get(product="casepilot").used == 1
+    assert QuestionQuota.objects.get(product="casepilot", key__startswith="guest:").used == 1
+
+
+def test_clearing_cookies_mints_no_questions_beyond_the_networks_daily_cap(settings):
+    from django.test import Client
+
+    settings.CASEPILOT_GUEST_NETWORK_DAILY = 3
+
+    def fresh_guest(n: int) -> Client:
+        # No cookies, and a browser of its own each time: only the address is the same.
+        return Client(HTTP_USER_AGENT=f"Mozilla/5.0 Chrome/{120 + n}.0.0.0 Safari/537.36")
+
+    statuses = [ask(fresh_guest(n), f"What replaced 0501T? ({n})").status_code for n in range(5)]
+
+    assert statuses == [200, 200, 200, 403, 403]
+    assert Question.objects.count() == 3
+    # The refused guests' own allowance was not used either: their charge rolled back.
+    assert QuestionQuota.objects.filter(product="casepilot", key__startswith="guest:").count() == 3
+    other = Client(REMOTE_ADDR="198.51.100.7")  # another network is not affected
+    assert ask(other, "What replaced 0501T?").status_code == 200
 
 
 def test_a_free_account_has_ten(client, verified_user):
