@@ -94,3 +94,10 @@ faults: $(VENV)/.installed
 bench: $(VENV)/.installed
 	bin/localdb start
 	$(PY) bench/run.py $(if $(filter 1 true yes,$(BENCH_FRESH)),--fresh) $(BENCH_ARGS)
+
+# CasePilot's judged set (bench/casepilot_judged.toml) against the project-local database: the
+# share of answers citing their expected sources, the default engine's p50/p95 answer time and
+# the memory answering adds to a worker. Load the public code sets first (make demo).
+.PHONY: bench-casepilot
+bench-casepilot: db
+	$(PY) manage.py casepilot_judge

@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "billing",
     "caseconsultant",
     "careercenter",
+    "casepilot",
     "pages",
 ]
 
@@ -248,6 +249,20 @@ RATE_LIMIT_WEBHOOK_REFUSED = env_str("RATE_LIMIT_WEBHOOK_REFUSED", "20/m")
 # CaseConsultant questions and follow-ups per account, and per client IP, on top of the quota.
 RATE_LIMIT_CONSULTANT = env_str("RATE_LIMIT_CONSULTANT", "10/h")
 RATE_LIMIT_CONSULTANT_IP = env_str("RATE_LIMIT_CONSULTANT_IP", "30/h")
+# CasePilot questions per client IP, on top of each asker's quota per plan.
+RATE_LIMIT_CASEPILOT = env_str("RATE_LIMIT_CASEPILOT", "20/10m")
+# Guest CasePilot questions a day per IP prefix (/24, /48), whatever the cookies: a guest who
+# clears them gets a new guest allowance, but the network's is counted in the database too.
+CASEPILOT_GUEST_NETWORK_DAILY = env_int("CASEPILOT_GUEST_NETWORK_DAILY", 5)
+
+# CasePilot (casepilot/engines.py): with a base URL, key and model, answers are written by an
+# OpenAI-compatible chat-completions endpoint from the retrieved passages; without them (the
+# default) they are composed from the passages themselves, with no network.
+CASEPILOT_BASE_URL = env_str("CASEPILOT_BASE_URL")
+CASEPILOT_API_KEY = env_str("CASEPILOT_API_KEY")
+CASEPILOT_MODEL = env_str("CASEPILOT_MODEL")
+CASEPILOT_TIMEOUT = float(env_str("CASEPILOT_TIMEOUT", "20"))
+CASEPILOT_MAX_RETRIES = env_int("CASEPILOT_MAX_RETRIES", 1)
 
 # Case2Code search (codes/search.py): semantic similarity from an embedding model shipped in its
 # package, fused with full-text ranking. Each app server keeps a memory-mapped copy of the

@@ -20,7 +20,7 @@ urlpatterns = [
     path("robots.txt", pages.robots_txt, name="robots_txt"),
     path("healthz", healthz, name="healthz"),
     path("healthz/queue", healthz_queue, name="healthz_queue"),
-    path("casepilot/", pages.coming_soon, {"feature": "casepilot"}, name="casepilot"),
+    path("casepilot/", include("casepilot.urls")),
     path("caseconsultant/", include("caseconsultant.urls")),
     # Inbound mail from Mailgun (Anymail's webhook: its signature checked, then the
     # caseconsultant.inbound receiver).

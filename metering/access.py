@@ -12,7 +12,7 @@ from typing import Literal
 from django.http import HttpRequest
 
 from metering.meter import Identified, MeterState, meter_open
-from metering.models import Plan
+from metering.models import MeterView, Plan
 from metering.plans import period_name, plan_book
 from metering.viewers import Viewer, viewer_for
 
@@ -78,3 +78,50 @@ def page_access(*, request: HttpRequest, code: Identified) -> PageAccess:
         plan_book(version=state.plans_version)
         viewer = viewer_for(request)
     return PageAccess(viewer=viewer, meter=state)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingRights:
+    """What one viewer may read of several codes without opening their pages (CasePilot)."""
+
+    viewer: Viewer
+    unlocked: frozenset[int]  # ids of the codes whose descriptions the viewer may read
+
+    def shows_descriptions(self, code_id: int) -> bool:
+        return code_id in self.unlocked
+
+    def readable_levels(self, code_id: int) -> frozenset[str]:
+        if code_id not in self.unlocked:
+            return frozenset()
+        return READABLE[self.viewer.plan.access]
+
+    def unlocks(self, level: str, code_id: int) -> CallToAction | None:
+        """What would unlock a section of this level of this code (None: readable)."""
+        if level in self.readable_levels(code_id):
+            return None
+        if level == "registered" and self.viewer.can_register:
+            return "register"
+        return "upgrade"
+
+
+def reading_rights(*, request: HttpRequest, code_ids: list[int]) -> ReadingRights:
+    """What `request`'s viewer may read of `code_ids` now, without using or granting a view.
+
+    A code is unlocked when the plan's views are unlimited, or when the viewer's own meter
+    already recorded it this period (as the page would show it again for free). Codes the viewer
+    has not opened stay locked even with views left: asking is not opening. One query at most.
+    """
+    viewer = viewer_for(request)
+    ids = sorted(set(code_ids))
+    if viewer.plan.views_per_period is None:
+        return ReadingRights(viewer, frozenset(ids))
+    own = viewer.meters[0]
+    if not ids or not own.key:
+        return ReadingRights(viewer, frozenset())
+    seen = MeterView.objects.filter(
+        meter__scope=own.scope,
+        meter__key=own.key,
+        meter__period_start=own.period_start,
+        code_id__in=ids,
+    ).values_list("code_id", flat=True)
+    return ReadingRights(viewer, frozenset(seen))

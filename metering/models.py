@@ -52,6 +52,14 @@ class Plan(models.Model):
         help_text="Questions to our certified coders an account may send per period; empty "
         "means unlimited, 0 none.",
     )
+    casepilot_questions_per_period = models.PositiveIntegerField(
+        "CasePilot questions per period",
+        null=True,
+        blank=True,
+        default=0,
+        help_text="Questions a viewer may ask the coding assistant per period; empty means "
+        "unlimited, 0 none.",
+    )
 
     class Meta:
         ordering = ("views_per_period", "slug")
@@ -189,11 +197,18 @@ class PlanChange(models.Model):
 
 
 class QuestionQuota(models.Model):
-    """How many CaseConsultant questions one account has sent in one period, against its plan's
-    allowance. Charged by one conditional statement (metering.questions), backed by the check
-    constraint."""
+    """How many questions one asker has sent to one product (CaseConsultant, CasePilot) in one
+    period, against its plan's allowance. Charged by one conditional statement
+    (metering.questions), backed by the check constraint."""
 
-    key = models.CharField(max_length=64, help_text="The account's meter key.")
+    class Product(models.TextChoices):
+        CONSULTANT = "consultant", "CaseConsultant"
+        CASEPILOT = "casepilot", "CasePilot"
+
+    product = models.CharField(max_length=12, choices=Product, default=Product.CONSULTANT)
+    key = models.CharField(
+        max_length=64, help_text="The account's meter key, or a guest's random id."
+    )
     period_start = models.DateField(help_text="First day of the period this row counts.")
     used = models.PositiveIntegerField(default=0)
     allowance = models.PositiveIntegerField(
@@ -202,10 +217,11 @@ class QuestionQuota(models.Model):
     touched_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ("-period_start", "key")
+        ordering = ("-period_start", "product", "key")
         constraints: ClassVar = [
             models.UniqueConstraint(
-                fields=("key", "period_start"), name="metering_questionquota_unique_period"
+                fields=("product", "key", "period_start"),
+                name="metering_questionquota_unique_product_period",
             ),
             models.CheckConstraint(
                 condition=Q(allowance__isnull=True) | Q(used__lte=F("allowance")),
@@ -215,4 +231,4 @@ class QuestionQuota(models.Model):
 
     def __str__(self) -> str:
         limit = "∞" if self.allowance is None else self.allowance
-        return f"{self.key[:8]}… {self.period_start:%Y-%m-%d}: {self.used}/{limit}"
+        return f"{self.product} {self.key[:8]}… {self.period_start:%Y-%m-%d}: {self.used}/{limit}"

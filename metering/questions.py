@@ -1,13 +1,19 @@
-"""The CaseConsultant quota: questions to our certified coders per account and period.
+"""Question quotas: questions to our certified coders (CaseConsultant) and to the coding
+assistant (CasePilot), per asker, product and period.
 
-The allowance is a column of the plan rows (`consultant_questions_per_period`: free 1, premium
-10, staff unlimited, guests none), editable in the admin. Charging is one statement: an insert of
-the account's row for the period, or, when it exists, an increment that happens only while
-`used` is below the plan's allowance as the database reads it at that moment. PostgreSQL runs
-concurrent increments of one row one after the other and re-checks the condition on the row each
-finds, so of N parallel questions with one left exactly one is accepted, on any number of app
-servers; the check constraint `used <= allowance` backs it up. The charge runs in the
-transaction that stores the question, so a question that is not stored is not counted.
+Each product's allowance is a column of the plan rows, editable in the admin:
+`consultant_questions_per_period` (free 1, premium 10, staff unlimited, guests none) and
+`casepilot_questions_per_period` (guest 1, free 10, premium 200, staff unlimited). An account is
+counted under its meter key, a guest (CasePilot only) under its random id and, whatever its
+cookies say, under its network (the IP prefix's keyed hash of the day) with a daily cap.
+
+Charging is one statement: an insert of the asker's row for the period, or, when it exists, an
+increment that happens only while `used` is below the plan's allowance as the database reads it
+at that moment. PostgreSQL runs concurrent increments of one row one after the other and re-
+checks the condition on the row each finds, so of N parallel questions with one left exactly one
+is accepted, on any number of app servers; the check constraint `used <= allowance` backs it up.
+CaseConsultant charges in the transaction that stores the question, so a question that is not
+stored is not counted.
 """
 
 import datetime
@@ -17,19 +23,37 @@ from django.db import connection
 
 from metering.models import Plan, QuestionQuota
 from metering.plans import next_period_start, period_name, period_start, today_utc
-from metering.viewers import MeteredAccount, account_viewer
+from metering.viewers import MeteredAccount, Viewer, account_viewer
+
+Product = QuestionQuota.Product
+
+# The plan column holding each product's allowance (a fixed name, never user input).
+ALLOWANCE_COLUMNS = {
+    Product.CONSULTANT: "consultant_questions_per_period",
+    Product.CASEPILOT: "casepilot_questions_per_period",
+}
 
 CHARGE_SQL = """
 WITH plan AS (
-    SELECT consultant_questions_per_period AS allowance FROM metering_plan WHERE slug = %s
+    SELECT {column} AS allowance FROM metering_plan WHERE slug = %s
 )
-INSERT INTO metering_questionquota AS q (key, period_start, used, allowance, touched_at)
-SELECT %s, %s, 1, plan.allowance, now() FROM plan
+INSERT INTO metering_questionquota AS q (product, key, period_start, used, allowance, touched_at)
+SELECT %s, %s, %s, 1, plan.allowance, now() FROM plan
 WHERE plan.allowance IS NULL OR plan.allowance >= 1
-ON CONFLICT (key, period_start) DO UPDATE
+ON CONFLICT (product, key, period_start) DO UPDATE
     SET used = q.used + 1, allowance = EXCLUDED.allowance, touched_at = EXCLUDED.touched_at
     WHERE EXCLUDED.allowance IS NULL OR q.used < EXCLUDED.allowance
 RETURNING q.used, q.allowance
+"""
+
+# The same increment against a fixed allowance (a guest network's daily questions).
+CHARGE_LIMIT_SQL = """
+INSERT INTO metering_questionquota AS q (product, key, period_start, used, allowance, touched_at)
+SELECT %(product)s, %(key)s, %(day)s, 1, %(limit)s, now() WHERE %(limit)s >= 1
+ON CONFLICT (product, key, period_start) DO UPDATE
+    SET used = q.used + 1, allowance = EXCLUDED.allowance, touched_at = EXCLUDED.touched_at
+    WHERE q.used < EXCLUDED.allowance
+RETURNING q.used
 """
 
 
@@ -58,29 +82,59 @@ class QuestionAllowance:
         return self.plan_slug in {Plan.GUEST, Plan.FREE}
 
 
-def question_allowance(*, account: MeteredAccount) -> QuestionAllowance:
+def question_allowance(
+    *, account: MeteredAccount, product: str = Product.CONSULTANT
+) -> QuestionAllowance:
     """The account's allowance this period, for the ask page and the account page (one query,
     once the plans are read)."""
+    viewer = account_viewer(account, today=today_utc())
+    return asker_allowance(viewer=viewer, key=account.meter_key, product=product)
+
+
+def asker_allowance(*, viewer: Viewer, key: str | None, product: str) -> QuestionAllowance:
+    """Where the asker `viewer`, counted under `key` (None: a guest without an id yet), stands
+    with `product` this period (one query)."""
     today = today_utc()
-    viewer = account_viewer(account, today=today)
-    row = QuestionQuota.objects.filter(
-        key=account.meter_key, period_start=period_start(today)
-    ).first()
+    row = (
+        QuestionQuota.objects.filter(product=product, key=key, period_start=period_start(today))
+        .only("used")
+        .first()
+        if key
+        else None
+    )
     return QuestionAllowance(
         plan_name=viewer.plan.name,
         plan_slug=viewer.plan.slug,
-        allowance=viewer.plan.consultant_questions_per_period,
+        allowance=getattr(viewer.plan, ALLOWANCE_COLUMNS[Product(product)]),
         used=row.used if row else 0,
         resets_on=next_period_start(today),
         period=period_name(),
     )
 
 
-def question_charge(*, account: MeteredAccount) -> bool:
+def question_charge(*, account: MeteredAccount, product: str = Product.CONSULTANT) -> bool:
     """Count one question against the account's allowance; False, counting nothing, when none
     is left. Call it inside the transaction that stores the question."""
-    today = today_utc()
-    plan = account_viewer(account, today=today).plan
+    plan = account_viewer(account, today=today_utc()).plan
+    return question_charge_key(product=product, plan_slug=plan.slug, key=account.meter_key)
+
+
+def question_charge_key(*, product: str, plan_slug: str, key: str) -> bool:
+    """Count one question of `key`, on plan `plan_slug`, against `product`'s allowance as the
+    plan row says it now; False, counting nothing, when none is left."""
+    sql = CHARGE_SQL.format(column=ALLOWANCE_COLUMNS[Product(product)])
     with connection.cursor() as cursor:
-        cursor.execute(CHARGE_SQL, [plan.slug, account.meter_key, period_start(today)])
+        cursor.execute(sql, [plan_slug, product, key, period_start(today_utc())])
+        return cursor.fetchone() is not None
+
+
+def question_charge_network(*, product: str, network: str, day: datetime.date, limit: int) -> bool:
+    """Count one guest question of the network fingerprint `network` (a keyed hash of the IP
+    prefix, replaced daily: metering.viewers.network_of) against `limit` a day, so that clearing
+    cookies mints no questions; False, counting nothing, when the network has none left."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CHARGE_LIMIT_SQL,
+            {"product": product, "key": f"net:{network[:60]}", "day": day, "limit": limit},
+        )
         return cursor.fetchone() is not None

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import User
@@ -8,16 +8,6 @@ from codes.models import Code, CodeSet
 from metering.models import Plan
 from metering.plans import period_name, plans_on_offer
 from metering.viewers import account_is_verified, account_viewer
-
-# Products announced in the header that are not built yet: each says so plainly.
-COMING_SOON = {
-    "casepilot": (
-        "CasePilot",
-        "A coding assistant that answers questions such as “Can modifier 25 go on 99213?” "
-        "from CodeAhead's own code pages, citing the codes and sections it used.",
-    ),
-}
-
 
 # Apply buttons count clicks and alert links unsubscribe: no crawler should follow them.
 ROBOTS_TXT = """User-agent: *
@@ -61,10 +51,3 @@ def plans(request: HttpRequest) -> HttpResponse:
             "next": request.GET.get("next", ""),
         },
     )
-
-
-def coming_soon(request: HttpRequest, feature: str) -> HttpResponse:
-    if feature not in COMING_SOON:
-        raise Http404
-    name, summary = COMING_SOON[feature]
-    return render(request, "pages/coming_soon.html", {"feature_name": name, "summary": summary})

@@ -27,12 +27,14 @@ def restore_plans() -> None:
 
     seed = import_module("accounts.migrations.0002_seed_plans")  # the plans as first seeded
     questions = import_module("metering.migrations.0006_seed_question_allowances")
+    casepilot = import_module("metering.migrations.0008_casepilot_questions")
     for slug, name, views, access, description in seed.PLANS:
         Plan.objects.update_or_create(
             slug=slug,
             defaults={"name": name, "views_per_period": views, "access": access,
                       "description": description,
-                      "consultant_questions_per_period": questions.QUESTION_ALLOWANCES[slug]},
+                      "consultant_questions_per_period": questions.QUESTION_ALLOWANCES[slug],
+                      "casepilot_questions_per_period": casepilot.CASEPILOT_ALLOWANCES[slug]},
         )  # fmt: skip
 
 

@@ -28,17 +28,32 @@ def imported_apps(app: str) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("app", "forbidden"),
     [
-        ("metering", {"accounts", "codes", "caseconsultant", "careercenter", "pages"}),
-        ("codes", {"accounts", "caseconsultant", "careercenter", "pages"}),
+        ("metering", {"accounts", "codes", "caseconsultant", "casepilot", "careercenter", "pages"}),
+        ("codes", {"accounts", "caseconsultant", "casepilot", "careercenter", "pages"}),
         ("accounts", {"codes", "careercenter", "pages"}),
         # A product asks the catalogue, metering and the shared helpers, never accounts (whose
         # page lists a member's questions) or the site pages.
-        ("caseconsultant", {"accounts", "careercenter", "pages"}),
+        ("caseconsultant", {"accounts", "casepilot", "careercenter", "pages"}),
+        ("casepilot", {"accounts", "caseconsultant", "careercenter", "pages"}),
         # CareerCenter needs no code of the catalogue, and no other product's.
-        ("careercenter", {"accounts", "pages", "caseconsultant", "billing", "codes"}),
-        ("billing", {"accounts", "codes", "caseconsultant", "careercenter", "pages"}),
+        (
+            "careercenter",
+            {"accounts", "pages", "caseconsultant", "casepilot", "billing", "codes"},
+        ),
+        ("billing", {"accounts", "codes", "caseconsultant", "casepilot", "careercenter", "pages"}),
         # The shared helpers belong to no product.
-        ("common", {"accounts", "codes", "caseconsultant", "careercenter", "metering", "pages"}),
+        (
+            "common",
+            {
+                "accounts",
+                "codes",
+                "caseconsultant",
+                "casepilot",
+                "careercenter",
+                "metering",
+                "pages",
+            },
+        ),
     ],
 )
 def test_dependencies_point_one_way(app, forbidden):
@@ -53,7 +68,15 @@ def test_dependencies_point_one_way(app, forbidden):
 
 def test_every_metering_rule_lives_in_metering():
     """No other app decides plans, allowances or periods itself."""
-    for app in ("codes", "accounts", "caseconsultant", "careercenter", "billing", "pages"):
+    for app in (
+        "codes",
+        "accounts",
+        "caseconsultant",
+        "casepilot",
+        "careercenter",
+        "billing",
+        "pages",
+    ):
         for path in (ROOT / app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
@@ -61,6 +84,7 @@ def test_every_metering_rule_lives_in_metering():
             for rule in (
                 "views_per_period",
                 "consultant_questions_per_period",
+                "casepilot_questions_per_period",
                 "METER_PERIOD",
                 "plan_ends_on <",
                 "READABLE",
@@ -70,7 +94,15 @@ def test_every_metering_rule_lives_in_metering():
 
 def test_shared_helpers_live_in_common_not_in_a_product():
     """The patient-identifier guard and the Markdown sanitizer exist once, for every product."""
-    for app in ("codes", "accounts", "caseconsultant", "careercenter", "metering", "pages"):
+    for app in (
+        "codes",
+        "accounts",
+        "caseconsultant",
+        "casepilot",
+        "careercenter",
+        "metering",
+        "pages",
+    ):
         for path in (ROOT / app).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             assert "nh3.clean" not in text, f"{path.relative_to(ROOT)} sanitizes HTML itself"

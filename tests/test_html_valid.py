@@ -123,6 +123,24 @@ def test_every_public_page_state_is_valid_html(tmp_path):
         client = member(f"vnu-{plan}@example.com", plan)
         for path in MEMBER_PAGES:
             pages[f"{plan} {path}"] = client.get(path).content.decode()
+    # CasePilot: a guest's answer and refused question, a member's answer page and history.
+    pages["guest casepilot answer"] = (
+        Client()
+        .post("/casepilot/", {"question": "Is 0439T an add-on code?", "code": "cpt/0439T"})
+        .content.decode()
+    )
+    pages["guest casepilot refused"] = (
+        Client()
+        .post("/casepilot/", {"question": "MRN 12345678: is 0439T an add-on?"})
+        .content.decode()
+    )
+    pilot = member("vnu-pilot@example.com", Plan.FREE)
+    pilot.post("/casepilot/", {"question": "What replaced 0501T?"})
+    pages["member casepilot history"] = pilot.get("/casepilot/").content.decode()
+    from casepilot.models import Question
+
+    answer = Question.objects.filter(asker__email="vnu-pilot@example.com").get()
+    pages["member casepilot answer"] = pilot.get(answer.get_absolute_url()).content.decode()
     asker, consultant, thread = consultant_pages()
     for name, client in (("asker", asker), ("consultant", consultant)):
         for path in ("/caseconsultant/", "/caseconsultant/ask/", thread, "/caseconsultant/desk/"):

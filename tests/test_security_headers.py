@@ -26,7 +26,9 @@ def test_the_only_inline_script_carries_the_request_nonce(client):
     nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
 
     html = response.content.decode()
-    assert html.count("<script") == 2  # the deferred search.js file and the schema.org data
+    # The deferred search.js and casepilot.js files, and the schema.org data.
+    assert html.count("<script") == 3
+    assert html.count("<script src=") == 2 and html.count(" defer></script>") == 2
     assert f'<script type="application/ld+json" nonce="{nonce}">' in html
     assert "style=" not in html
 

@@ -145,6 +145,15 @@ def consultant_question() -> tuple[User, User, str]:
     return asker, User.objects.get(pk=consultant.pk), question.get_absolute_url()
 
 
+def casepilot_member(context: Any, site: str) -> None:
+    """A member who has asked CasePilot a question: the page lists it."""
+    user = member("a11y-pilot@example.com")
+    client = Client()
+    client.force_login(user)
+    client.post("/casepilot/", {"question": "What replaced 0501T?"})
+    signed_in(context, site, user)
+
+
 def as_asker(context: Any, site: str) -> None:
     signed_in(context, site, consultant_question()[0])
 
@@ -187,6 +196,8 @@ PUBLIC_STATES: list[tuple[str, str | Callable[[], str], Setup | None]] = [
      lambda context, site: signed_in(context, site, member("a11y-account@example.com"))),
     ("not found", "/codes/cpt/0000T/", None),
     ("CasePilot", "/casepilot/", None),
+    ("CasePilot, asked from a code page", "/casepilot/?code=cpt/0439T", None),
+    ("CasePilot, a member's history", "/casepilot/", casepilot_member),
     ("CaseConsultant, a guest", "/caseconsultant/", None),
     ("CaseConsultant, a member's questions", "/caseconsultant/", as_asker),
     ("CaseConsultant, asking", "/caseconsultant/ask/", as_asker),

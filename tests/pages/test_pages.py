@@ -33,13 +33,6 @@ def test_every_page_has_header_navigation_search_and_footer(client):
         assert text in html
 
 
-def test_products_not_built_yet_say_so_plainly(client):
-    response = client.get("/casepilot/")
-
-    assert response.status_code == 200
-    assert b"is not available yet" in response.content
-
-
 def test_browse_pages_list_sets_sections_and_codes(client):
     assert b"CPT\xc2\xae" in client.get("/codes/").content
     assert b"Evaluation and Management Services" in client.get("/codes/cpt/").content
