@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from common.markup import render_markdown
+from common.search import folded_search_vector
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser, AnonymousUser
@@ -266,16 +267,8 @@ class Job(models.Model):
     # Words of the title and employer (weight A) and description (B), accents folded; kept by
     # PostgreSQL itself. Read by careercenter.filters (the words search of the list).
     search_vector = models.GeneratedField(
-        expression=SearchVector(
-            Func(F("title"), function="codeahead_unaccent"), config="english", weight="A"
-        )
-        + SearchVector(
-            Func(F("organization"), function="codeahead_unaccent"), config="english", weight="A"
-        )
-        + SearchVector(
-            Func(F("description_markdown"), function="codeahead_unaccent"),
-            config="english",
-            weight="B",
+        expression=folded_search_vector(
+            ("title", "A"), ("organization", "A"), ("description_markdown", "B")
         ),
         output_field=SearchVectorField(),
         db_persist=True,

@@ -6,17 +6,18 @@ from typing import ClassVar
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache as cached
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Replace
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from common.markup import render_markdown
+from common.search import folded_search_vector
 
 # How long browse pages may show a section's code count before counting again.
 SECTION_COUNT_SECONDS = 600
@@ -452,16 +453,8 @@ class Code(models.Model):
     # not become a way to read them word by word. Kept by PostgreSQL itself, so bulk imports need
     # not maintain it. Read by codes/search.py.
     search_vector = models.GeneratedField(
-        expression=SearchVector(
-            Func(F("title"), function="codeahead_unaccent"), config="english", weight="A"
-        )
-        + SearchVector(
-            Func(F("index_terms"), function="codeahead_unaccent"), config="english", weight="B"
-        )
-        + SearchVector(
-            Func(F("context_terms"), function="codeahead_unaccent"),
-            config="english",
-            weight="C",
+        expression=folded_search_vector(
+            ("title", "A"), ("index_terms", "B"), ("context_terms", "C")
         ),
         output_field=SearchVectorField(),
         db_persist=True,
