@@ -63,7 +63,7 @@ serve: migrate
 # tasks. Run one or more under systemd with Restart=always (see README, Deploying).
 worker: migrate
 	$(PY) manage.py tasks_recover
-	DEBUG=false $(PY) manage.py db_worker --queue-name default,email --no-reload
+	DEBUG=false $(PY) manage.py db_worker --queue-name '*' --no-reload
 
 # Django's deployment checklist against the production settings; warnings fail it.
 check-deploy: $(VENV)/.installed

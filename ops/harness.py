@@ -263,7 +263,7 @@ class Worker:
 
     def start(self) -> None:
         self._log_file = self.log.open("ab")
-        command = ["manage.py", "db_worker", "--queue-name", "default,email", "--no-reload"]
+        command = ["manage.py", "db_worker", "--queue-name", "*", "--no-reload"]
         self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
             [str(VENV_BIN / "python"), *command, "--interval", "0.5", "--no-startup-delay"],
             cwd=ROOT,

@@ -1,4 +1,5 @@
-"""bin/run (`make run`): the web server and a worker start together and stop together."""
+"""bin/run (`make run`): the web server and a worker start together and stop together, and the
+worker sends what is waiting on every queue (mail has a queue of its own)."""
 
 import os
 import signal
@@ -10,10 +11,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
+from common.tasks import send_email
 from tests.metering.test_concurrency import database_url, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+DATABASE_TASKS = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]}
 
 
 def children(pid: int) -> dict[int, str]:
@@ -34,6 +40,8 @@ def children(pid: int) -> dict[int, str]:
 
 def test_the_server_and_a_worker_start_together_and_stop_on_ctrl_c():
     port = free_port()
+    with override_settings(TASKS=settings.TASKS | {"default": DATABASE_TASKS}):
+        mail = send_email.enqueue(subject="Hello", body="From the worker", to=["a@example.com"])
     env = os.environ | {"DATABASE_URL": database_url(), "DEBUG": "true"}
     run = subprocess.Popen(
         [sys.executable, "bin/run", f"127.0.0.1:{port}"],
@@ -54,6 +62,9 @@ def test_the_server_and_a_worker_start_together_and_stop_on_ctrl_c():
         started = children(run.pid)
         assert any("runserver" in command for command in started.values())
         assert any("db_worker" in command for command in started.values())
+        while DBTaskResult.objects.get(pk=mail.id).status != "SUCCESSFUL":
+            assert time.monotonic() < deadline, "the worker did not send the mail"
+            time.sleep(0.3)
 
         run.send_signal(signal.SIGINT)
 
