@@ -367,6 +367,7 @@ class Job(models.Model):
         return str(self.status)
 
     def is_live(self, now: datetime.datetime) -> bool:
+        """Approved and not expired: what `JobQuerySet.live` selects."""
         return self.lifecycle_at(now) == self.Status.APPROVED
 
     @property

@@ -127,7 +127,7 @@ def job_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     now = timezone.now()
     lifecycle = job.lifecycle_at(now)
     owner = is_employer_of(request, job)
-    live = lifecycle == Job.Status.APPROVED
+    live = job.is_live(now)
     if live and not owner and not is_speculative(request):
         services.job_count_view(job_id=job.pk)
     user = request.user
