@@ -224,3 +224,22 @@ def test_only_staff_with_the_permission_moderate(client, frozen):
     assert job.status == Job.Status.PENDING
     client.force_login(make_employer("hr@x.example", "X").account)
     assert client.get(CHANGELIST).status_code == 302  # to the login page
+
+
+def test_renaming_an_employer_in_the_admin_renames_it_on_every_job(client, frozen):
+    employer = make_employer(organization="Riverside Clinic")
+    job = make_job(employer, title="Inpatient coder")
+    client.force_login(make_account("admin@codeahead.example", is_staff=True, is_superuser=True))
+
+    response = client.post(
+        f"/admin/careercenter/employerprofile/{employer.pk}/change/",
+        {"organization": "Harborview Health", "website": ""},
+    )
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.organization == "Harborview Health"
+    client.logout()
+    found = client.get("/careers/?q=harborview").context["page"].object_list
+    assert [j.title for j in found] == ["Inpatient coder"]
+    assert list(client.get("/careers/?q=riverside").context["page"].object_list) == []
