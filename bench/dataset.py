@@ -12,9 +12,11 @@ the current and three past periods, so that the meter tables hold over a million
 CareerCenter's volume is made the same way, with its own marker (`bench_jobs_volume`), so a
 database built before it only gains the jobs: 500 employers and 50,000 job postings spread over
 every filter, published over the last 45 days (so about a third have expired), a few pending,
-rejected, closed or removed.
+rejected, closed or removed. Their dates move with the clock: a run a day or more after they
+were made moves them all as much later, so the list always has as many open jobs.
 """
 
+import datetime
 import subprocess
 import time
 from collections.abc import Callable
@@ -334,6 +336,26 @@ JOBS_SQL = [
 ]
 
 
+# The generated jobs' dates, moved by the time since they were made (or last moved), so that
+# as many are open, expired and new as when they were made. One transaction, with the marker.
+SHIFT_JOBS_AFTER = datetime.timedelta(days=1)
+SHIFT_JOBS_SQL = [
+    """
+    UPDATE careercenter_job SET created_at = created_at + shift.delta,
+                                updated_at = updated_at + shift.delta,
+                                published_at = published_at + shift.delta,
+                                expires_at = expires_at + shift.delta
+    FROM (SELECT now() - made_at AS delta FROM bench_jobs_volume WHERE version = %(version)s)
+         AS shift
+    WHERE employer_id IN (
+        SELECT p.id FROM careercenter_employerprofile p JOIN accounts_user u ON u.id = p.account_id
+        WHERE u.email LIKE 'bench-employer-%%@bench.codeahead.invalid'
+    )
+    """,
+    "UPDATE bench_jobs_volume SET made_at = now() WHERE version = %(version)s",
+]
+
+
 # The generated employers and everything of theirs (Django's cascades are not the database's).
 DROP_JOBS_SQL = [
     """
@@ -364,35 +386,47 @@ DROP_JOBS_SQL = [
 
 
 def make_jobs(dsn: str, *, password_hash: str, say: Say) -> None:
-    """Generate CareerCenter's employers and jobs unless this version of them is there."""
+    """Generate CareerCenter's employers and jobs unless this version of them is there; if it
+    is, bring their dates up to today (SHIFT_JOBS_SQL) once a day has passed."""
+    started = time.monotonic()
     with connect(dsn, NAME) as conn:
         conn.execute(JOBS_MARKER_TABLE)
-        if conn.execute(
-            "SELECT 1 FROM bench_jobs_volume WHERE version = %s", [JOBS_VERSION]
-        ).fetchone():
-            return
-        if conn.execute("SELECT 1 FROM bench_jobs_volume").fetchone():
-            say("removing the jobs of an older version of the generated volume")
+        made = conn.execute(
+            "SELECT now() - made_at FROM bench_jobs_volume WHERE version = %s", [JOBS_VERSION]
+        ).fetchone()
+        if made is None:
+            _generate_jobs(conn, password_hash=password_hash, say=say)
+        elif made[0] >= SHIFT_JOBS_AFTER:
+            say(f"moving the generated jobs' dates {made[0].days} days later, to today")
             with conn.transaction():
-                for statement in DROP_JOBS_SQL:
-                    conn.execute(statement)
-        say(f"generating jobs: {EMPLOYERS:,} employers, {JOBS:,} postings")
-        started = time.monotonic()
-        params = {
-            "password": password_hash,
-            "employers": EMPLOYERS,
-            "jobs": JOBS,
-            "version": JOBS_VERSION,
-        }
-        with conn.transaction():
-            for statement in JOBS_SQL:
-                conn.execute(statement, params)  # type: ignore[call-overload]
+                for statement in SHIFT_JOBS_SQL:
+                    conn.execute(statement, {"version": JOBS_VERSION})  # type: ignore[call-overload]
+        else:
+            return
     # On a connection of its own, once the rows are committed: it sets the visibility map too,
     # which the list's index-only counts need (autovacuum would, later).
     with connect(dsn, NAME) as conn:
         conn.execute("VACUUM ANALYZE careercenter_job")
         conn.execute("VACUUM ANALYZE careercenter_jobcounter")
-    say(f"generated the jobs in {time.monotonic() - started:.0f} s")
+    say(f"jobs ready in {time.monotonic() - started:.0f} s")
+
+
+def _generate_jobs(conn: psycopg.Connection[Any], *, password_hash: str, say: Say) -> None:
+    if conn.execute("SELECT 1 FROM bench_jobs_volume").fetchone():
+        say("removing the jobs of an older version of the generated volume")
+        with conn.transaction():
+            for statement in DROP_JOBS_SQL:
+                conn.execute(statement)
+    say(f"generating jobs: {EMPLOYERS:,} employers, {JOBS:,} postings")
+    params = {
+        "password": password_hash,
+        "employers": EMPLOYERS,
+        "jobs": JOBS,
+        "version": JOBS_VERSION,
+    }
+    with conn.transaction():
+        for statement in JOBS_SQL:
+            conn.execute(statement, params)  # type: ignore[call-overload]
 
 
 def describe(dsn: str) -> dict[str, Any]:

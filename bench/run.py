@@ -39,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# bench/dataset.py: this script's folder is on sys.path; ops.harness: the project's is now.
+# bench/dataset.py: this script's folder is on sys.path; ops.*: the project's is now.
 import dataset  # noqa: E402
 import judged  # noqa: E402
 
@@ -59,6 +59,7 @@ from ops.harness import (  # noqa: E402
     unwind_on,
     verified_account,
 )
+from ops.load import percentile  # noqa: E402
 
 BENCH = ROOT / "bench"
 WRK_SCRIPTS = BENCH / "wrk"
@@ -385,6 +386,9 @@ def careers_queries() -> dict[str, dict[str, int]]:
             raise RuntimeError(f"{path} answers {response.status_code}")
         count = re.search(r"([\d,]+) open jobs?", response.content.decode())
         jobs = int(count.group(1).replace(",", "")) if count else -1
+        if jobs < 1:
+            # Timing an empty list would measure nothing: the generated jobs are out of date.
+            raise RuntimeError(f"{path} finds no job (bench/dataset.py makes the jobs)")
         found[path] = {"queries": len(captured), "jobs": jobs}
     return found
 
@@ -400,12 +404,6 @@ def meter_counts() -> dict[str, int]:
 
 
 # The search comparison
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def compare_search() -> dict[str, Any]:

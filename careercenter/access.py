@@ -1,8 +1,8 @@
 """Who may open and change what in CareerCenter, in one place.
 
-- A job page opens for every approved, closed or removed posting (removed ones answer 410);
-  a pending or rejected one only for its employer and staff: to anyone else it does not exist
-  (404, as for a number never used).
+- A job page opens for every approved or removed posting (removed ones answer 410) and every
+  closed one that was published; a pending, rejected or never published one only for its
+  employer and staff: to anyone else it does not exist (404, as for a number never used).
 - An employer changes only their own postings: any other answers 404, whatever its status.
 - Posting, saved jobs and alerts need a signed-in account with a verified address.
 """

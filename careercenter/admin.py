@@ -198,3 +198,11 @@ class EmployerProfileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def save_model(
+        self, request: HttpRequest, obj: EmployerProfile, form: forms.ModelForm, change: bool
+    ) -> None:
+        """Through the service, so the profile's jobs carry the organization's new name."""
+        services.employer_profile_save(
+            account=obj.account, organization=obj.organization, website=obj.website
+        )

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from careercenter import services
 from careercenter.models import (
     STATE_NAMES,
     Credential,
@@ -177,12 +178,11 @@ def load_demo_jobs(
         profile = EmployerProfile.objects.filter(account=user).first()
         wanted = {"organization": row["organization"], "website": row.get("website", "")}
         if profile is None:
-            profile = EmployerProfile.objects.create(account=user, **wanted)
+            profile = services.employer_profile_save(account=user, **wanted)
             summary.created["employers"] += 1
         elif update and any(getattr(profile, k) != v for k, v in wanted.items()):
-            for name, value in wanted.items():
-                setattr(profile, name, value)
-            profile.save()
+            # Through the service, so the employer's jobs carry a new organization name.
+            profile = services.employer_profile_save(account=user, **wanted)
             summary.updated["employers"] += 1
         else:
             summary.unchanged["employers"] += 1

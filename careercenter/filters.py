@@ -17,14 +17,12 @@ which): django-filter would otherwise apply the valid filters only and silently 
 - `sort`: newest first (the default) or best paid first.
 """
 
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q
 from django.http import QueryDict
 
@@ -38,6 +36,7 @@ from careercenter.models import (
     JobSetting,
     WorkMode,
 )
+from common.search import folded_search_query
 
 MAX_WORDS_LENGTH = 200
 MIN_PAY_STEPS = (30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 100_000)
@@ -50,13 +49,10 @@ SORT_CHOICES = [("newest", "Newest first"), ("pay", "Highest pay first")]
 ALERT_FILTERS = ("q", "work_mode", "state", "credential", "setting", "employment_type", "min_pay")
 
 
-def fold(text: str) -> str:
-    """Printable text without accents, one space between words, at most 200 characters."""
-    plain = "".join(
-        ch
-        for ch in unicodedata.normalize("NFKD", text)
-        if not unicodedata.combining(ch) and (ch.isprintable() or ch.isspace())
-    )
+def tidy_words(text: str) -> str:
+    """Printable text, one space between words, at most 200 characters. Accents stay: the
+    search folds them in SQL, as the indexed column does (common.search)."""
+    plain = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
     return " ".join(plain.split())[:MAX_WORDS_LENGTH]
 
 
@@ -96,11 +92,10 @@ class JobFilter(django_filters.FilterSet):
     )
 
     def filter_words(self, queryset: JobQuerySet, name: str, value: str) -> JobQuerySet:
-        words = fold(value)
+        words = tidy_words(value)
         if not words:
             return queryset
-        query = SearchQuery(words, search_type="websearch", config="english")
-        return queryset.filter(search_vector=query)
+        return queryset.filter(search_vector=folded_search_query(words))
 
     def filter_state(self, queryset: JobQuerySet, name: str, value: str) -> JobQuerySet:
         return queryset.filter(Q(state=value) | Q(work_mode=WorkMode.REMOTE, state=""))
@@ -121,7 +116,7 @@ def alert_filters(cleaned: Mapping[str, Any]) -> dict[str, Any]:
     for name in ALERT_FILTERS:
         value = cleaned.get(name)
         if name == "q":
-            value = fold(value or "")
+            value = tidy_words(value or "")
         if value:
             kept[name] = list(value) if name == "work_mode" else str(value)
     return kept

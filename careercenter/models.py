@@ -136,12 +136,15 @@ class JobQuerySet(models.QuerySet["Job"]):
         return self.order_by(F("annual_pay_max").desc(), "-published_at", "-pk")
 
     def visible_to(self, user: "AbstractUser | AnonymousUser") -> "JobQuerySet":
-        """The postings whose page `user` may open: every approved, closed or removed one (an
-        expired or closed job says so; a removed one answers 410), plus, for its employer, their
-        own pending and rejected ones; staff see all."""
+        """The postings whose page `user` may open: every approved or removed one, and every
+        closed one that was published first (an expired or closed job says so; a removed one
+        answers 410), plus, for its employer, their own pending, rejected and never published
+        closed ones; staff see all. (A posting closed while pending was never moderated.)"""
         if user.is_authenticated and user.is_staff:
             return self
-        public = Q(status__in=[Job.Status.APPROVED, Job.Status.CLOSED, Job.Status.REMOVED])
+        public = Q(status__in=[Job.Status.APPROVED, Job.Status.REMOVED]) | Q(
+            status=Job.Status.CLOSED, published_at__isnull=False
+        )
         if user.is_authenticated:
             public |= Q(employer__account_id=user.pk)
         return self.filter(public)
@@ -364,6 +367,7 @@ class Job(models.Model):
         return str(self.status)
 
     def is_live(self, now: datetime.datetime) -> bool:
+        """Approved and not expired: what `JobQuerySet.live` selects."""
         return self.lifecycle_at(now) == self.Status.APPROVED
 
     @property

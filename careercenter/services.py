@@ -184,9 +184,15 @@ def _moderate(
     changes: dict[str, Any],
     moderator: Account,
     now: datetime.datetime,
+    reason: str | None = None,
 ) -> list[int]:
     """Apply `changes` to the postings among `job_ids` still in `from_statuses` (locked, so two
-    moderators at once decide each posting once) and mail each employer the decision."""
+    moderators at once decide each posting once) and mail each employer the decision. A
+    rejection or removal gives a `reason`, which may not be blank: it is kept and mailed."""
+    if reason is not None:
+        if not reason.strip():
+            raise ValueError(f"a {decision} posting needs a reason")
+        changes = {**changes, "rejection_reason": reason.strip()}
     ids = list(
         Job.objects.select_for_update()
         .filter(pk__in=list(job_ids), status__in=list(from_statuses))
@@ -234,15 +240,14 @@ def jobs_reject(
     now: datetime.datetime | None = None,
 ) -> list[int]:
     """Turn pending postings down with `reason`, which the employer is mailed and can fix."""
-    if not reason.strip():
-        raise ValueError("a rejection needs a reason")
     return _moderate(
         job_ids=job_ids,
         from_statuses=[Job.Status.PENDING],
         decision=REJECTED,
-        changes={"status": Job.Status.REJECTED, "rejection_reason": reason.strip()},
+        changes={"status": Job.Status.REJECTED},
         moderator=moderator,
         now=now or timezone.now(),
+        reason=reason,
     )
 
 
@@ -255,15 +260,14 @@ def jobs_remove(
     now: datetime.datetime | None = None,
 ) -> list[int]:
     """Take postings down for good: their pages answer 410 Gone and the employer is mailed."""
-    if not reason.strip():
-        raise ValueError("a removal needs a reason")
     return _moderate(
         job_ids=job_ids,
         from_statuses=[s for s in Job.Status.values if s != Job.Status.REMOVED],
         decision=REMOVED,
-        changes={"status": Job.Status.REMOVED, "rejection_reason": reason.strip()},
+        changes={"status": Job.Status.REMOVED},
         moderator=moderator,
         now=now or timezone.now(),
+        reason=reason,
     )
 
 

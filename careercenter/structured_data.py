@@ -4,7 +4,6 @@ currency and unit, and either jobLocation (on-site and hybrid jobs) or, for full
 jobLocationType TELECOMMUTE with applicantLocationRequirements (the United States or one state).
 Expired and closed jobs carry none (careercenter.views)."""
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -90,14 +89,3 @@ def job_posting(job: Job, *, url: str, website: str = "") -> dict[str, Any]:
             },
         }
     return data
-
-
-def script_json(data: dict[str, Any]) -> str:
-    """JSON for a <script> element, escaped like Django's json_script, so no text in it can
-    close the element."""
-    return (
-        json.dumps(data, ensure_ascii=False)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-    )

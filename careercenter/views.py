@@ -40,9 +40,9 @@ from careercenter.models import (
     JobQuerySet,
     SavedJob,
 )
-from careercenter.structured_data import job_posting, script_json
+from careercenter.structured_data import job_posting
 from codeahead.ratelimit import rate_limit_hit
-from common.markup import render_markdown
+from common.markup import json_script_text, render_markdown
 from metering.access import is_speculative
 from metering.viewers import account_is_verified
 
@@ -127,7 +127,7 @@ def job_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     now = timezone.now()
     lifecycle = job.lifecycle_at(now)
     owner = is_employer_of(request, job)
-    live = lifecycle == Job.Status.APPROVED
+    live = job.is_live(now)
     if live and not owner and not is_speculative(request):
         services.job_count_view(job_id=job.pk)
     user = request.user
@@ -135,7 +135,7 @@ def job_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
         "job": job,
         "lifecycle": lifecycle,
         "is_owner": owner,
-        "structured_data": script_json(
+        "structured_data": json_script_text(
             job_posting(
                 job,
                 url=request.build_absolute_uri(job.get_absolute_url()),

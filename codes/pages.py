@@ -8,7 +8,6 @@ content sections (codes/migrations/0005), and the code page reads it in the same
 code, so no page can show text older than the last committed edit, import or revert.
 """
 
-import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
@@ -20,6 +19,7 @@ from django.utils.safestring import SafeString
 
 from codes.models import Code, ContentSection, Section
 from codes.official import official_html
+from common.markup import json_script_text
 from metering.access import CallToAction, PageAccess
 
 NOTHING = SafeString("")
@@ -161,13 +161,7 @@ class CodePage:
                 {"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": ".gated"}
             ],
         }
-        # Escaped like Django's json_script, so no text can close the <script> element.
-        return (
-            json.dumps(data, ensure_ascii=False)
-            .replace("<", "\\u003c")
-            .replace(">", "\\u003e")
-            .replace("&", "\\u0026")
-        )
+        return json_script_text(data)
 
 
 def _link(code: Code) -> Link:

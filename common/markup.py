@@ -1,6 +1,9 @@
-"""Markdown written by editors, turned into sanitized HTML once, when it is saved."""
+"""Markdown written by editors, turned into sanitized HTML once, when it is saved; and JSON
+made safe to sit in a <script> element."""
 
+import json
 import re
+from typing import Any
 
 import markdown
 import nh3
@@ -27,4 +30,15 @@ def render_markdown(text: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
+    )
+
+
+def json_script_text(data: Any) -> str:
+    """`data` as JSON for a <script> element (schema.org markup), escaped like Django's
+    json_script, so no text in it can close the element."""
+    return (
+        json.dumps(data, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
     )

@@ -8,7 +8,14 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from careercenter.models import Credential, EmploymentType, Job, JobSetting, WorkMode
+from careercenter.models import (
+    Credential,
+    EmployerProfile,
+    EmploymentType,
+    Job,
+    JobSetting,
+    WorkMode,
+)
 from tests.careercenter.conftest import DAY, NOW
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +75,21 @@ def test_loading_again_changes_nothing_and_update_moves_the_dates(frozen):
     assert "jobs: 0 created, 31 updated" in updated
     intern = Job.objects.get(title="Coding Intern")
     assert intern.published_at == NOW + 3 * DAY - 12 * DAY  # posted_days_ago = 12, from now
+
+
+def test_update_gives_an_employers_other_jobs_the_files_organization_name(frozen):
+    load()
+    own = Job.objects.get(title="Coding Intern")
+    name = own.organization
+    EmployerProfile.objects.filter(pk=own.employer_id).update(organization="Old name")
+    Job.objects.filter(employer_id=own.employer_id).update(organization="Old name")
+    Job.objects.filter(pk=own.pk).update(title="Posted by the employer")  # not in the file
+
+    load("--update")
+
+    own.refresh_from_db()
+    assert own.title == "Posted by the employer"
+    assert own.organization == name
 
 
 def test_a_broken_file_loads_nothing_and_names_every_problem(tmp_path, frozen):

@@ -99,6 +99,17 @@ def test_words_search_title_employer_and_description_with_accents_folded(client,
     assert titles(client.get("/careers/?q=auditing")) == ["Auditor"]  # stemmed: audit
 
 
+@pytest.mark.parametrize("query", ["Ørsted", "orsted", "Łódź", "lodz", "cœur", "coeur"])
+def test_words_fold_like_the_indexed_text_even_where_unicode_decomposition_does_not(
+    client, frozen, query
+):
+    # Ø, Ł and œ have no Unicode decomposition: only the SQL folding of the index maps them.
+    make_job(make_employer("hr@orsted.example", "Ørsted Łódź Clinic"), title="Coder au cœur")
+    make_job(title="Something else", description_markdown="Front desk.")
+
+    assert titles(client.get("/careers/", {"q": query})) == ["Coder au cœur"]
+
+
 def test_state_filter_includes_remote_jobs_open_to_that_state(client, frozen):
     make_job(title="On-site in Texas", work_mode="onsite", city="Dallas", state="TX")
     make_job(title="Remote, Texans only", work_mode="remote", state="TX")

@@ -133,6 +133,27 @@ def test_a_decision_only_applies_to_postings_in_a_state_it_fits(moderator, froze
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.parametrize("decide", [services.jobs_reject, services.jobs_remove])
+def test_a_rejection_or_removal_without_a_reason_changes_nothing(moderator, frozen, decide):
+    job = make_job(status=Job.Status.PENDING)
+
+    with pytest.raises(ValueError, match="needs a reason"):
+        decide(job_ids=[job.pk], moderator=moderator, reason=" \n ")
+
+    job.refresh_from_db()
+    assert (job.status, job.rejection_reason, job.moderated_at) == (Job.Status.PENDING, "", None)
+    assert len(mail.outbox) == 0
+
+
+def test_a_reason_is_kept_without_its_surrounding_blanks(moderator, frozen):
+    job = make_job(status=Job.Status.PENDING)
+
+    services.jobs_remove(job_ids=[job.pk], moderator=moderator, reason="  Spam.\n")
+
+    job.refresh_from_db()
+    assert (job.status, job.rejection_reason) == (Job.Status.REMOVED, "Spam.")
+
+
 def test_an_approval_after_a_rejection_keeps_nothing_of_the_reason(moderator, frozen):
     job = make_job(status=Job.Status.REJECTED, rejection_reason="Missing pay.")
 
@@ -203,3 +224,22 @@ def test_only_staff_with_the_permission_moderate(client, frozen):
     assert job.status == Job.Status.PENDING
     client.force_login(make_employer("hr@x.example", "X").account)
     assert client.get(CHANGELIST).status_code == 302  # to the login page
+
+
+def test_renaming_an_employer_in_the_admin_renames_it_on_every_job(client, frozen):
+    employer = make_employer(organization="Riverside Clinic")
+    job = make_job(employer, title="Inpatient coder")
+    client.force_login(make_account("admin@codeahead.example", is_staff=True, is_superuser=True))
+
+    response = client.post(
+        f"/admin/careercenter/employerprofile/{employer.pk}/change/",
+        {"organization": "Harborview Health", "website": ""},
+    )
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.organization == "Harborview Health"
+    client.logout()
+    found = client.get("/careers/?q=harborview").context["page"].object_list
+    assert [j.title for j in found] == ["Inpatient coder"]
+    assert list(client.get("/careers/?q=riverside").context["page"].object_list) == []

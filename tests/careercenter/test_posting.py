@@ -350,3 +350,22 @@ def test_expiry_is_thirty_days_after_approval_whatever_day_it_is(employer_client
     assert employer_client.get(job.get_absolute_url()).context["lifecycle"] == "approved"
     frozen.move_to(NOW + 30 * DAY)
     assert employer_client.get(job.get_absolute_url()).context["lifecycle"] == "expired"
+
+
+def test_a_pending_posting_closed_by_its_employer_stays_unseen(employer_client, employer, frozen):
+    employer_client.post("/careers/post/", FORM)
+    job = Job.objects.get()
+    assert job.status == Job.Status.PENDING
+
+    employer_client.post(f"/careers/{job.pk}/close/")
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.CLOSED
+    assert job.published_at is None
+    assert employer_client.get(job.get_absolute_url()).status_code == 200
+    employer_client.logout()
+    assert employer_client.get(job.get_absolute_url()).status_code == 404
+    assert employer_client.get(f"/careers/apply/{job.pk}/").status_code == 404
+    employer_client.force_login(make_account("other@example.com"))
+    assert employer_client.get(job.get_absolute_url()).status_code == 404
+    assert employer_client.get(f"/careers/apply/{job.pk}/").status_code == 404
