@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest
 
 from codes.models import Code, ContentSection, TabularNote, compact_identifier
 from codes.search import search
 from metering.access import CallToAction, ReadingRights, reading_rights
+from metering.viewers import Viewer
 
 # How many codes a question's passages come from, and how many hits a search question lists.
 MAX_CODES = 6
@@ -291,8 +291,8 @@ def passages_for(code: Code, rights: ReadingRights) -> tuple[list[Passage], list
     return passages, withheld
 
 
-def retrieve(*, request: HttpRequest, question: str, context: Code | None) -> Retrieved:
-    """The passages for `question`, asked by `request`'s viewer, from the code page `context`."""
+def retrieve(*, viewer: Viewer, question: str, context: Code | None) -> Retrieved:
+    """The passages for `question`, asked by `viewer`, from the code page `context`."""
     mentioned = codes_mentioned(question)
     found: list[Code] = []
     if not mentioned and context is None:
@@ -304,7 +304,7 @@ def retrieve(*, request: HttpRequest, question: str, context: Code | None) -> Re
         "replaced_by_id", flat=True
     )
     ids = list(dict.fromkeys([*ids, *replacements]))[: MAX_CODES + 1]
-    rights = reading_rights(request=request, code_ids=ids)
+    rights = reading_rights(viewer=viewer, code_ids=ids)
     loaded = _load(ids, rights)
     codes = [loaded[pk] for pk in ids if pk in loaded]
     retrieved = Retrieved(

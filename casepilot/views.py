@@ -52,12 +52,14 @@ def _too_fast(request: HttpRequest) -> bool:
     return rate_limit_hit(scope="casepilot-ip", key=ip, rate=settings.RATE_LIMIT_CASEPILOT)
 
 
-def _page_context(request: HttpRequest, form: AskForm) -> dict[str, Any]:
+def _page_context(
+    request: HttpRequest, form: AskForm, allowance: services.QuestionAllowance | None = None
+) -> dict[str, Any]:
     user = request.user
     raw = form["code"].value() or ""
     return {
         "form": form,
-        "allowance": services.allowance_for(request),
+        "allowance": allowance or services.allowance_for(request),
         "examples": EXAMPLES,
         "history": list(Question.objects.for_asker(user)[:HISTORY_SIZE])
         if user.is_authenticated
@@ -87,6 +89,7 @@ def index(request: HttpRequest) -> HttpResponse:
         return render(request, "casepilot/index.html", _page_context(request, form))
     form = AskForm(request.POST)
     status = 400
+    allowance = None
     if form.is_valid():
         refusal = _ask_refusal(request, form)
         if refusal is None:
@@ -96,8 +99,9 @@ def index(request: HttpRequest) -> HttpResponse:
                     question=form.cleaned_data["question"],
                     context=form.cleaned_data["code"],
                 )
-            except services.QuotaExhausted:
-                form.add_error(None, _no_questions_left(services.allowance_for(request)))
+            except services.QuotaExhausted as exhausted:
+                allowance = exhausted.allowance
+                form.add_error(None, _no_questions_left(allowance))
                 status = 403
             else:
                 return render(
@@ -107,14 +111,15 @@ def index(request: HttpRequest) -> HttpResponse:
                         "answer": answer,
                         "question": answer.stored,
                         "owned": request.user.is_authenticated,
-                        "allowance": services.allowance_for(request),
+                        "allowance": answer.allowance,
                         "form": AskForm(initial={"code": _code_field(answer.stored)}),
                     },
                 )
         else:
             form.add_error(None, refusal[0])
             status = refusal[1]
-    return render(request, "casepilot/index.html", _page_context(request, form), status=status)
+    context = _page_context(request, form, allowance)
+    return render(request, "casepilot/index.html", context, status=status)
 
 
 def _code_field(question: Question) -> str:
@@ -142,8 +147,8 @@ def stream(request: HttpRequest) -> HttpResponseBase:
     )
     try:
         first = next(items)
-    except services.QuotaExhausted:
-        message = _no_questions_left(services.allowance_for(request))
+    except services.QuotaExhausted as exhausted:
+        message = _no_questions_left(exhausted.allowance)
         return JsonResponse({"type": "error", "errors": [message]}, status=403)
     owned = request.user.is_authenticated
 

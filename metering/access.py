@@ -104,14 +104,13 @@ class ReadingRights:
         return "upgrade"
 
 
-def reading_rights(*, request: HttpRequest, code_ids: list[int]) -> ReadingRights:
-    """What `request`'s viewer may read of `code_ids` now, without using or granting a view.
+def reading_rights(*, viewer: Viewer, code_ids: list[int]) -> ReadingRights:
+    """What `viewer` may read of `code_ids` now, without using or granting a view.
 
     A code is unlocked when the plan's views are unlimited, or when the viewer's own meter
     already recorded it this period (as the page would show it again for free). Codes the viewer
     has not opened stay locked even with views left: asking is not opening. One query at most.
     """
-    viewer = viewer_for(request)
     ids = sorted(set(code_ids))
     if viewer.plan.views_per_period is None:
         return ReadingRights(viewer, frozenset(ids))
