@@ -91,7 +91,6 @@ class Retrieved:
     passages: list[Passage] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
     locked: list[Code] = field(default_factory=list)  # codes whose descriptions are withheld
-    rights: ReadingRights | None = None
 
     def facts_of(self, code: Code) -> Passage | None:
         return next((p for p in self.passages if p.code == code and p.kind == "facts"), None)
@@ -312,7 +311,6 @@ def retrieve(*, viewer: Viewer, question: str, context: Code | None) -> Retrieve
         codes=codes,
         mentioned=[loaded[c.pk] for c in mentioned if c.pk in loaded],
         found=[loaded[c.pk] for c in found if c.pk in loaded],
-        rights=rights,
     )
     for code in codes:
         passages, withheld = passages_for(code, rights)

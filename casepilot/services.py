@@ -90,7 +90,7 @@ def answer_stream(
         SourceLink(number=number, url=passage.url)
         for number, passage in enumerate(draft.sources, start=1)
     ]
-    finished = finish(draft.markdown, sources=links, from_model=draft.engine == "llm")
+    finished = finish(draft.markdown, sources=links, from_model=draft.engine == Question.Engine.LLM)
     user = request.user
     with transaction.atomic():
         stored = Question.objects.create(

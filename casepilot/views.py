@@ -3,6 +3,7 @@ JavaScript the form posts here and the answer is the next page, with it the same
 the stream endpoint and the answer is written in place. A signed-in asker's earlier answers open
 only for them (anyone else gets 404)."""
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -75,7 +76,7 @@ def _initial(request: HttpRequest) -> AskForm:
     return form
 
 
-def _ask_refusal(request: HttpRequest, form: AskForm) -> tuple[str, int] | None:
+def _ask_refusal(request: HttpRequest) -> tuple[str, int] | None:
     """Why a valid question may not be asked now (rate limit), else None."""
     if _too_fast(request):
         return TOO_FAST, 429
@@ -91,7 +92,7 @@ def index(request: HttpRequest) -> HttpResponse:
     status = 400
     allowance = None
     if form.is_valid():
-        refusal = _ask_refusal(request, form)
+        refusal = _ask_refusal(request)
         if refusal is None:
             try:
                 answer = services.answer(
@@ -139,7 +140,7 @@ def stream(request: HttpRequest) -> HttpResponseBase:
     form = AskForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"type": "error", "errors": _errors(form)}, status=400)
-    refusal = _ask_refusal(request, form)
+    refusal = _ask_refusal(request)
     if refusal is not None:
         return JsonResponse({"type": "error", "errors": [refusal[0]]}, status=refusal[1])
     items = services.answer_stream(
@@ -153,7 +154,7 @@ def stream(request: HttpRequest) -> HttpResponseBase:
     owned = request.user.is_authenticated
 
     def events() -> Iterator[str]:
-        for item in _chain(first, items):
+        for item in itertools.chain([first], items):
             if isinstance(item, services.Answer):
                 html = render(
                     request,
@@ -168,11 +169,6 @@ def stream(request: HttpRequest) -> HttpResponseBase:
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"  # a proxy in front must not hold the answer back
     return response
-
-
-def _chain(first: object, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
 
 
 def _own_question(request: HttpRequest, pk: int) -> Question:
