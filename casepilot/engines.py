@@ -13,6 +13,7 @@ Whatever an engine writes passes casepilot/finish.py before it is stored or show
 """
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -188,14 +189,34 @@ class ChatEngine:
             yield item
 
 
+_chat_engines: dict[tuple[str, str, str, float, int], ChatEngine] = {}
+_chat_engines_lock = threading.Lock()
+
+
 def current_engine() -> RetrievalEngine | ChatEngine:
-    """The model engine when all three CASEPILOT_* settings are given, else the default."""
-    if settings.CASEPILOT_BASE_URL and settings.CASEPILOT_API_KEY and settings.CASEPILOT_MODEL:
-        return ChatEngine(
-            base_url=settings.CASEPILOT_BASE_URL,
-            api_key=settings.CASEPILOT_API_KEY,
-            model=settings.CASEPILOT_MODEL,
-            timeout=settings.CASEPILOT_TIMEOUT,
-            max_retries=settings.CASEPILOT_MAX_RETRIES,
-        )
-    return RetrievalEngine()
+    """The model engine when all three CASEPILOT_* settings are given, else the default.
+
+    The model engine, with its HTTP client and connection pool, is made once per process and
+    kept while the settings it was made from stay the same; one made from earlier settings is
+    closed."""
+    if not (
+        settings.CASEPILOT_BASE_URL and settings.CASEPILOT_API_KEY and settings.CASEPILOT_MODEL
+    ):
+        return RetrievalEngine()
+    key = (
+        settings.CASEPILOT_BASE_URL,
+        settings.CASEPILOT_API_KEY,
+        settings.CASEPILOT_MODEL,
+        settings.CASEPILOT_TIMEOUT,
+        settings.CASEPILOT_MAX_RETRIES,
+    )
+    with _chat_engines_lock:
+        engine = _chat_engines.get(key)
+        if engine is None:
+            for earlier in _chat_engines.values():
+                earlier.client.close()
+            _chat_engines.clear()
+            engine = _chat_engines[key] = ChatEngine(
+                base_url=key[0], api_key=key[1], model=key[2], timeout=key[3], max_retries=key[4]
+            )
+        return engine
