@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 
 from codes.models import Code, ContentSection, TabularNote, compact_identifier
+from codes.official import LEVEL_ORDER
 from codes.search import search
 from metering.access import CallToAction, ReadingRights, reading_rights
 from metering.viewers import Viewer
@@ -223,11 +224,10 @@ def _note_passages(code: Code) -> list[Passage]:
         TabularNote.Kind.INCLUDES,
         TabularNote.Kind.NOTE,
     }
-    order = {level: n for n, level in enumerate(TabularNote.Level.values)}
     by_kind: dict[str, list[TabularNote]] = {}
     for note in sorted(
         TabularNote.objects.for_code(code.identifier),
-        key=lambda n: (order[n.level], n.node, n.position),
+        key=lambda n: (LEVEL_ORDER[n.level], n.node, n.position),
     ):
         if note.kind in wanted:
             by_kind.setdefault(note.kind, []).append(note)
