@@ -19,27 +19,6 @@ class SourceInline(admin.TabularInline):
         return False
 
 
-class CitedCodeFilter(admin.SimpleListFilter):
-    """Questions by the code they were asked from or that their answer cites."""
-
-    title = "code"
-    parameter_name = "code"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        rows = (
-            Source.objects.values_list("code_id", "code__code_set__slug", "code__identifier")
-            .order_by("code__code_set__slug", "code__identifier")
-            .distinct()[:200]
-        )
-        return [(str(pk), f"{slug}/{identifier}") for pk, slug, identifier in rows]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Question]) -> QuerySet[Question]:
-        value = self.value()
-        if not value or not value.isdigit():
-            return queryset
-        return queryset.filter(sources__code_id=int(value)).distinct()
-
-
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     list_display = (
@@ -51,7 +30,13 @@ class QuestionAdmin(admin.ModelAdmin):
         "source_count",
         "duration_ms",
     )
-    list_filter = ("vote", "engine", CitedCodeFilter, "created_at")
+    # By the code an answer cites, offering only codes some answer cites.
+    list_filter = (
+        "vote",
+        "engine",
+        ("sources__code", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    )
     search_fields = ("question", "answer_markdown", "code__identifier", "sources__label")
     list_select_related = ("code__code_set",)
     date_hierarchy = "created_at"

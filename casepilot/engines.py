@@ -13,14 +13,16 @@ Whatever an engine writes passes casepilot/finish.py before it is stored or show
 """
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
 from casepilot.compose import compose
+from casepilot.models import Question
 from casepilot.retrieval import Passage, Retrieved
 
 logger = logging.getLogger(__name__)
@@ -53,10 +55,9 @@ FALLBACK_NOTE = (
 class Draft:
     markdown: str
     sources: list[Passage]
-    engine: str  # casepilot.models.Question.Engine values
+    engine: Question.Engine
     model: str = ""
     note: str = ""
-    chunks: list[str] = field(default_factory=list)
 
 
 def chunked(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
@@ -72,12 +73,10 @@ def chunked(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
 
 
 class RetrievalEngine:
-    name = "retrieval"
-
     def answer_stream(self, retrieved: Retrieved, *, stream: bool = True) -> Iterator[str | Draft]:
         composed = compose(retrieved)
         yield from chunked(composed.markdown)
-        yield Draft(composed.markdown, composed.sources, engine="retrieval")
+        yield Draft(composed.markdown, composed.sources, engine=Question.Engine.RETRIEVAL)
 
 
 def model_prompt(retrieved: Retrieved) -> tuple[str, list[Passage]]:
@@ -109,8 +108,6 @@ def cited_numbers(text: str, limit: int) -> list[int]:
 
 class ChatEngine:
     """An OpenAI-compatible chat-completions endpoint, streamed."""
-
-    name = "llm"
 
     def __init__(
         self, *, base_url: str, api_key: str, model: str, timeout: float, max_retries: int
@@ -177,27 +174,49 @@ class ChatEngine:
         text = CITATION.sub(
             lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else "", text
         )
-        yield Draft(text, [passages[n - 1] for n in numbers], engine="llm", model=self.model)
+        yield Draft(
+            text, [passages[n - 1] for n in numbers], engine=Question.Engine.LLM, model=self.model
+        )
 
     def _fallback(self, retrieved: Retrieved, *, restart: bool) -> Iterator[str | Draft]:
         if restart:
             yield "\n\n"
         for item in RetrievalEngine().answer_stream(retrieved):
             if isinstance(item, Draft):
-                item.engine = "fallback"
+                item.engine = Question.Engine.FALLBACK
                 item.model = self.model
                 item.note = FALLBACK_NOTE
             yield item
 
 
+_chat_engines: dict[tuple[str, str, str, float, int], ChatEngine] = {}
+_chat_engines_lock = threading.Lock()
+
+
 def current_engine() -> RetrievalEngine | ChatEngine:
-    """The model engine when all three CASEPILOT_* settings are given, else the default."""
-    if settings.CASEPILOT_BASE_URL and settings.CASEPILOT_API_KEY and settings.CASEPILOT_MODEL:
-        return ChatEngine(
-            base_url=settings.CASEPILOT_BASE_URL,
-            api_key=settings.CASEPILOT_API_KEY,
-            model=settings.CASEPILOT_MODEL,
-            timeout=settings.CASEPILOT_TIMEOUT,
-            max_retries=settings.CASEPILOT_MAX_RETRIES,
-        )
-    return RetrievalEngine()
+    """The model engine when all three CASEPILOT_* settings are given, else the default.
+
+    The model engine, with its HTTP client and connection pool, is made once per process and
+    kept while the settings it was made from stay the same; one made from earlier settings is
+    closed."""
+    if not (
+        settings.CASEPILOT_BASE_URL and settings.CASEPILOT_API_KEY and settings.CASEPILOT_MODEL
+    ):
+        return RetrievalEngine()
+    key = (
+        settings.CASEPILOT_BASE_URL,
+        settings.CASEPILOT_API_KEY,
+        settings.CASEPILOT_MODEL,
+        settings.CASEPILOT_TIMEOUT,
+        settings.CASEPILOT_MAX_RETRIES,
+    )
+    with _chat_engines_lock:
+        engine = _chat_engines.get(key)
+        if engine is None:
+            for earlier in _chat_engines.values():
+                earlier.client.close()
+            _chat_engines.clear()
+            engine = _chat_engines[key] = ChatEngine(
+                base_url=key[0], api_key=key[1], model=key[2], timeout=key[3], max_retries=key[4]
+            )
+        return engine

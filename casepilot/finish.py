@@ -45,7 +45,6 @@ class SourceLink:
 class Finished:
     markdown: str
     removed: list[str]  # identifiers that do not exist, taken out
-    linked: list[Code]  # codes the answer names, in order
 
 
 def strip_links(text: str) -> str:
@@ -63,13 +62,11 @@ def verify_codes(text: str) -> Finished:
         for code in Code.objects.by_compacts(wanted).order_by("code_set__position"):
             known.setdefault(code.identifier.replace(".", ""), code)
     removed: list[str] = []
-    linked: dict[int, Code] = {}
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
         code = known.get(compacts[token] or "")
         if code is not None and (match.group("loose") is None or code.identifier == token):
-            linked.setdefault(code.pk, code)
             return f"[{code.identifier}]({code.get_absolute_url()})"
         if match.group("strict") is not None:
             removed.append(token)
@@ -82,7 +79,7 @@ def verify_codes(text: str) -> Finished:
         markdown = re.sub(r"\*\*\s*\*\*|\(\s*(?:,\s*)*\)", "", markdown)
         markdown = re.sub(r"[ \t]{2,}", " ", markdown)
         markdown = re.sub(r" +([,.;:])", r"\1", markdown)
-    return Finished(markdown=markdown, removed=removed, linked=list(linked.values()))
+    return Finished(markdown=markdown, removed=removed)
 
 
 def link_citations(text: str, sources: Sequence[SourceLink]) -> str:
@@ -105,4 +102,4 @@ def finish(text: str, *, sources: Sequence[SourceLink], from_model: bool) -> Fin
     if checked.removed:
         markdown += f"\n\n*{REMOVED_NOTE}*"
     markdown += f"\n\n{VERIFY}"
-    return Finished(markdown=markdown.strip(), removed=checked.removed, linked=checked.linked)
+    return Finished(markdown=markdown.strip(), removed=checked.removed)

@@ -22,6 +22,7 @@ from casepilot.engines import Draft, RetrievalEngine
 from casepilot.finish import SourceLink, finish
 from casepilot.forms import code_context
 from casepilot.retrieval import Passage, retrieve
+from metering.viewers import viewer_for
 
 JUDGED = Path(settings.BASE_DIR) / "bench" / "casepilot_judged.toml"
 
@@ -96,7 +97,7 @@ def answer_once(question: str, code: str = "") -> tuple[Draft, str]:
     request.user = Reader()  # type: ignore[assignment]
     request.session = {}  # type: ignore[assignment]
     context = code_context(code) if code else None
-    retrieved = retrieve(request=request, question=question, context=context)
+    retrieved = retrieve(viewer=viewer_for(request), question=question, context=context)
     draft = next(
         item
         for item in RetrievalEngine().answer_stream(retrieved, stream=False)

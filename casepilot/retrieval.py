@@ -20,11 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest
 
 from codes.models import Code, ContentSection, TabularNote, compact_identifier
+from codes.official import LEVEL_ORDER
 from codes.search import search
 from metering.access import CallToAction, ReadingRights, reading_rights
+from metering.viewers import Viewer
 
 # How many codes a question's passages come from, and how many hits a search question lists.
 MAX_CODES = 6
@@ -91,7 +92,6 @@ class Retrieved:
     passages: list[Passage] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
     locked: list[Code] = field(default_factory=list)  # codes whose descriptions are withheld
-    rights: ReadingRights | None = None
 
     def facts_of(self, code: Code) -> Passage | None:
         return next((p for p in self.passages if p.code == code and p.kind == "facts"), None)
@@ -224,11 +224,10 @@ def _note_passages(code: Code) -> list[Passage]:
         TabularNote.Kind.INCLUDES,
         TabularNote.Kind.NOTE,
     }
-    order = {level: n for n, level in enumerate(TabularNote.Level.values)}
     by_kind: dict[str, list[TabularNote]] = {}
     for note in sorted(
         TabularNote.objects.for_code(code.identifier),
-        key=lambda n: (order[n.level], n.node, n.position),
+        key=lambda n: (LEVEL_ORDER[n.level], n.node, n.position),
     ):
         if note.kind in wanted:
             by_kind.setdefault(note.kind, []).append(note)
@@ -291,8 +290,8 @@ def passages_for(code: Code, rights: ReadingRights) -> tuple[list[Passage], list
     return passages, withheld
 
 
-def retrieve(*, request: HttpRequest, question: str, context: Code | None) -> Retrieved:
-    """The passages for `question`, asked by `request`'s viewer, from the code page `context`."""
+def retrieve(*, viewer: Viewer, question: str, context: Code | None) -> Retrieved:
+    """The passages for `question`, asked by `viewer`, from the code page `context`."""
     mentioned = codes_mentioned(question)
     found: list[Code] = []
     if not mentioned and context is None:
@@ -304,7 +303,7 @@ def retrieve(*, request: HttpRequest, question: str, context: Code | None) -> Re
         "replaced_by_id", flat=True
     )
     ids = list(dict.fromkeys([*ids, *replacements]))[: MAX_CODES + 1]
-    rights = reading_rights(request=request, code_ids=ids)
+    rights = reading_rights(viewer=viewer, code_ids=ids)
     loaded = _load(ids, rights)
     codes = [loaded[pk] for pk in ids if pk in loaded]
     retrieved = Retrieved(
@@ -312,7 +311,6 @@ def retrieve(*, request: HttpRequest, question: str, context: Code | None) -> Re
         codes=codes,
         mentioned=[loaded[c.pk] for c in mentioned if c.pk in loaded],
         found=[loaded[c.pk] for c in found if c.pk in loaded],
-        rights=rights,
     )
     for code in codes:
         passages, withheld = passages_for(code, rights)

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -25,20 +24,18 @@ from casepilot.models import Question, Source
 from casepilot.retrieval import retrieve
 from codes.models import Code
 from metering.models import QuestionQuota
-from metering.plans import today_utc
-from metering.questions import (
-    QuestionAllowance,
-    asker_allowance,
-    question_charge_key,
-    question_charge_network,
-)
-from metering.viewers import guest_id, network_of, viewer_for
+from metering.questions import QuestionAllowance, asker_allowance, question_charge_viewer
+from metering.viewers import Viewer, viewer_for
 
 PRODUCT = QuestionQuota.Product.CASEPILOT
 
 
 class QuotaExhausted(Exception):
-    """No CasePilot question left this period."""
+    """No CasePilot question left this period; `allowance` says where the asker stands."""
+
+    def __init__(self, allowance: QuestionAllowance) -> None:
+        super().__init__("no CasePilot question left")
+        self.allowance = allowance
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,39 +54,20 @@ class Answer:
     note: str
     engine: str
     stored: Question
-
-
-def _asker_key(request: HttpRequest, *, create: bool) -> str | None:
-    """Whose allowance a question counts against: the account's meter key, or the guest's id."""
-    user = request.user
-    if user.is_authenticated:
-        return str(user.meter_key)  # type: ignore[union-attr]
-    guest = guest_id(request, create=create)
-    return f"guest:{guest}" if guest else None
+    allowance: QuestionAllowance | None = None  # where the asker stands after asking
 
 
 def allowance_for(request: HttpRequest) -> QuestionAllowance:
     """Where the request's asker stands this period (one query)."""
-    return asker_allowance(
-        viewer=viewer_for(request), key=_asker_key(request, create=False), product=PRODUCT
-    )
+    return asker_allowance(viewer=viewer_for(request), product=PRODUCT)
 
 
-def question_charge(*, request: HttpRequest) -> None:
+def question_charge(*, viewer: Viewer) -> QuestionAllowance:
     """Count one question against the asker's plan allowance, or raise QuotaExhausted."""
-    viewer = viewer_for(request)
-    key = _asker_key(request, create=True)
-    assert key is not None
-    with transaction.atomic():
-        if not question_charge_key(product=PRODUCT, plan_slug=viewer.plan.slug, key=key):
-            raise QuotaExhausted
-        if not request.user.is_authenticated and not question_charge_network(
-            product=PRODUCT,
-            network=network_of(request, today_utc()).prefix,
-            day=today_utc(),
-            limit=settings.CASEPILOT_GUEST_NETWORK_DAILY,
-        ):
-            raise QuotaExhausted  # the guest's own charge rolls back with it
+    allowance = question_charge_viewer(viewer=viewer, product=PRODUCT)
+    if allowance is None:
+        raise QuotaExhausted(asker_allowance(viewer=viewer, product=PRODUCT))
+    return allowance
 
 
 def answer_stream(
@@ -98,8 +76,9 @@ def answer_stream(
     """Charge, retrieve, write and keep an answer: yields the text as it is written, then the
     Answer. Raises QuotaExhausted before anything else when no question is left."""
     started = time.monotonic()
-    question_charge(request=request)
-    retrieved = retrieve(request=request, question=question, context=context)
+    viewer = viewer_for(request, create_guest=True)
+    allowance = question_charge(viewer=viewer)
+    retrieved = retrieve(viewer=viewer, question=question, context=context)
     draft: Draft | None = None
     for item in current_engine().answer_stream(retrieved, stream=stream):
         if isinstance(item, Draft):
@@ -111,7 +90,7 @@ def answer_stream(
         SourceLink(number=number, url=passage.url)
         for number, passage in enumerate(draft.sources, start=1)
     ]
-    finished = finish(draft.markdown, sources=links, from_model=draft.engine == "llm")
+    finished = finish(draft.markdown, sources=links, from_model=draft.engine == Question.Engine.LLM)
     user = request.user
     with transaction.atomic():
         stored = Question.objects.create(
@@ -145,6 +124,7 @@ def answer_stream(
         note=draft.note,
         engine=draft.engine,
         stored=stored,
+        allowance=allowance,
     )
 
 

@@ -3,6 +3,7 @@ JavaScript the form posts here and the answer is the next page, with it the same
 the stream endpoint and the answer is written in place. A signed-in asker's earlier answers open
 only for them (anyone else gets 404)."""
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -52,12 +53,14 @@ def _too_fast(request: HttpRequest) -> bool:
     return rate_limit_hit(scope="casepilot-ip", key=ip, rate=settings.RATE_LIMIT_CASEPILOT)
 
 
-def _page_context(request: HttpRequest, form: AskForm) -> dict[str, Any]:
+def _page_context(
+    request: HttpRequest, form: AskForm, allowance: services.QuestionAllowance | None = None
+) -> dict[str, Any]:
     user = request.user
     raw = form["code"].value() or ""
     return {
         "form": form,
-        "allowance": services.allowance_for(request),
+        "allowance": allowance or services.allowance_for(request),
         "examples": EXAMPLES,
         "history": list(Question.objects.for_asker(user)[:HISTORY_SIZE])
         if user.is_authenticated
@@ -73,7 +76,7 @@ def _initial(request: HttpRequest) -> AskForm:
     return form
 
 
-def _ask_refusal(request: HttpRequest, form: AskForm) -> tuple[str, int] | None:
+def _ask_refusal(request: HttpRequest) -> tuple[str, int] | None:
     """Why a valid question may not be asked now (rate limit), else None."""
     if _too_fast(request):
         return TOO_FAST, 429
@@ -87,8 +90,9 @@ def index(request: HttpRequest) -> HttpResponse:
         return render(request, "casepilot/index.html", _page_context(request, form))
     form = AskForm(request.POST)
     status = 400
+    allowance = None
     if form.is_valid():
-        refusal = _ask_refusal(request, form)
+        refusal = _ask_refusal(request)
         if refusal is None:
             try:
                 answer = services.answer(
@@ -96,8 +100,9 @@ def index(request: HttpRequest) -> HttpResponse:
                     question=form.cleaned_data["question"],
                     context=form.cleaned_data["code"],
                 )
-            except services.QuotaExhausted:
-                form.add_error(None, _no_questions_left(services.allowance_for(request)))
+            except services.QuotaExhausted as exhausted:
+                allowance = exhausted.allowance
+                form.add_error(None, _no_questions_left(allowance))
                 status = 403
             else:
                 return render(
@@ -107,14 +112,15 @@ def index(request: HttpRequest) -> HttpResponse:
                         "answer": answer,
                         "question": answer.stored,
                         "owned": request.user.is_authenticated,
-                        "allowance": services.allowance_for(request),
+                        "allowance": answer.allowance,
                         "form": AskForm(initial={"code": _code_field(answer.stored)}),
                     },
                 )
         else:
             form.add_error(None, refusal[0])
             status = refusal[1]
-    return render(request, "casepilot/index.html", _page_context(request, form), status=status)
+    context = _page_context(request, form, allowance)
+    return render(request, "casepilot/index.html", context, status=status)
 
 
 def _code_field(question: Question) -> str:
@@ -134,7 +140,7 @@ def stream(request: HttpRequest) -> HttpResponseBase:
     form = AskForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"type": "error", "errors": _errors(form)}, status=400)
-    refusal = _ask_refusal(request, form)
+    refusal = _ask_refusal(request)
     if refusal is not None:
         return JsonResponse({"type": "error", "errors": [refusal[0]]}, status=refusal[1])
     items = services.answer_stream(
@@ -142,13 +148,13 @@ def stream(request: HttpRequest) -> HttpResponseBase:
     )
     try:
         first = next(items)
-    except services.QuotaExhausted:
-        message = _no_questions_left(services.allowance_for(request))
+    except services.QuotaExhausted as exhausted:
+        message = _no_questions_left(exhausted.allowance)
         return JsonResponse({"type": "error", "errors": [message]}, status=403)
     owned = request.user.is_authenticated
 
     def events() -> Iterator[str]:
-        for item in _chain(first, items):
+        for item in itertools.chain([first], items):
             if isinstance(item, services.Answer):
                 html = render(
                     request,
@@ -163,11 +169,6 @@ def stream(request: HttpRequest) -> HttpResponseBase:
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"  # a proxy in front must not hold the answer back
     return response
-
-
-def _chain(first: object, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
 
 
 def _own_question(request: HttpRequest, pk: int) -> Question:

@@ -26,6 +26,22 @@ READABLE: dict[str, frozenset[str]] = {
 CallToAction = Literal["register", "upgrade"]
 
 
+def readable_levels(viewer: Viewer, *, unlocked: bool) -> frozenset[str]:
+    """The section levels `viewer` may read of a code whose descriptions are (or are not)
+    unlocked for them: their plan's, or none at all."""
+    return READABLE[viewer.plan.access] if unlocked else frozenset()
+
+
+def unlock_for(viewer: Viewer, level: str, *, unlocked: bool) -> CallToAction | None:
+    """What would unlock a section of `level` for `viewer` (None: readable): registering for a
+    "registered" section when it gives more, else upgrading."""
+    if level in readable_levels(viewer, unlocked=unlocked):
+        return None
+    if level == "registered" and viewer.can_register:
+        return "register"
+    return "upgrade"
+
+
 @dataclass(frozen=True, slots=True)
 class PageAccess:
     """What one viewer may read of one code's page."""
@@ -39,18 +55,14 @@ class PageAccess:
 
     @property
     def readable_levels(self) -> frozenset[str]:
-        return READABLE[self.viewer.plan.access] if self.shows_descriptions else frozenset()
+        return readable_levels(self.viewer, unlocked=self.shows_descriptions)
 
     def can_read(self, level: str) -> bool:
         return level in self.readable_levels
 
     def unlocks(self, level: str) -> CallToAction | None:
         """What would unlock a section of this access level for this viewer (None: readable)."""
-        if self.can_read(level):
-            return None
-        if level == "registered" and self.viewer.can_register:
-            return "register"
-        return "upgrade"
+        return unlock_for(self.viewer, level, unlocked=self.shows_descriptions)
 
     @property
     def period_name(self) -> str:
@@ -91,27 +103,20 @@ class ReadingRights:
         return code_id in self.unlocked
 
     def readable_levels(self, code_id: int) -> frozenset[str]:
-        if code_id not in self.unlocked:
-            return frozenset()
-        return READABLE[self.viewer.plan.access]
+        return readable_levels(self.viewer, unlocked=code_id in self.unlocked)
 
     def unlocks(self, level: str, code_id: int) -> CallToAction | None:
         """What would unlock a section of this level of this code (None: readable)."""
-        if level in self.readable_levels(code_id):
-            return None
-        if level == "registered" and self.viewer.can_register:
-            return "register"
-        return "upgrade"
+        return unlock_for(self.viewer, level, unlocked=code_id in self.unlocked)
 
 
-def reading_rights(*, request: HttpRequest, code_ids: list[int]) -> ReadingRights:
-    """What `request`'s viewer may read of `code_ids` now, without using or granting a view.
+def reading_rights(*, viewer: Viewer, code_ids: list[int]) -> ReadingRights:
+    """What `viewer` may read of `code_ids` now, without using or granting a view.
 
     A code is unlocked when the plan's views are unlimited, or when the viewer's own meter
     already recorded it this period (as the page would show it again for free). Codes the viewer
     has not opened stay locked even with views left: asking is not opening. One query at most.
     """
-    viewer = viewer_for(request)
     ids = sorted(set(code_ids))
     if viewer.plan.views_per_period is None:
         return ReadingRights(viewer, frozenset(ids))

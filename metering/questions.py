@@ -19,9 +19,10 @@ stored is not counted.
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 
-from metering.models import Plan, QuestionQuota
+from metering.models import Meter, Plan, QuestionQuota
 from metering.plans import next_period_start, period_name, period_start, today_utc
 from metering.viewers import MeteredAccount, Viewer, account_viewer
 
@@ -82,50 +83,101 @@ class QuestionAllowance:
         return self.plan_slug in {Plan.GUEST, Plan.FREE}
 
 
-def question_allowance(
-    *, account: MeteredAccount, product: str = Product.CONSULTANT
-) -> QuestionAllowance:
-    """The account's allowance this period, for the ask page and the account page (one query,
-    once the plans are read)."""
+def question_allowance(*, account: MeteredAccount) -> QuestionAllowance:
+    """The account's CaseConsultant allowance this period, for the ask page and the account page
+    (one query, once the plans are read)."""
     viewer = account_viewer(account, today=today_utc())
-    return asker_allowance(viewer=viewer, key=account.meter_key, product=product)
+    return asker_allowance(viewer=viewer, product=Product.CONSULTANT)
 
 
-def asker_allowance(*, viewer: Viewer, key: str | None, product: str) -> QuestionAllowance:
-    """Where the asker `viewer`, counted under `key` (None: a guest without an id yet), stands
-    with `product` this period (one query)."""
+def asker_key(viewer: Viewer) -> str | None:
+    """Whose allowance a question of `viewer` counts against: an account's meter key, a guest's
+    random id (None: a guest without an id yet)."""
+    if viewer.kind == "account":
+        return viewer.meters[0].key
+    return f"guest:{viewer.guest_id}" if viewer.guest_id else None
+
+
+def _allowance(viewer: Viewer, product: str, *, used: int) -> QuestionAllowance:
     today = today_utc()
-    row = (
-        QuestionQuota.objects.filter(product=product, key=key, period_start=period_start(today))
-        .only("used")
-        .first()
-        if key
-        else None
-    )
     return QuestionAllowance(
         plan_name=viewer.plan.name,
         plan_slug=viewer.plan.slug,
         allowance=getattr(viewer.plan, ALLOWANCE_COLUMNS[Product(product)]),
-        used=row.used if row else 0,
+        used=used,
         resets_on=next_period_start(today),
         period=period_name(),
     )
 
 
+def asker_allowance(*, viewer: Viewer, product: str) -> QuestionAllowance:
+    """Where the asker `viewer` stands with `product` this period (one query; none for a guest
+    without an id yet)."""
+    key = asker_key(viewer)
+    row = (
+        QuestionQuota.objects.filter(
+            product=product, key=key, period_start=period_start(today_utc())
+        )
+        .only("used")
+        .first()
+        if key
+        else None
+    )
+    return _allowance(viewer, product, used=row.used if row else 0)
+
+
 def question_charge(*, account: MeteredAccount, product: str = Product.CONSULTANT) -> bool:
     """Count one question against the account's allowance; False, counting nothing, when none
     is left. Call it inside the transaction that stores the question."""
-    plan = account_viewer(account, today=today_utc()).plan
-    return question_charge_key(product=product, plan_slug=plan.slug, key=account.meter_key)
+    viewer = account_viewer(account, today=today_utc())
+    return question_charge_viewer(viewer=viewer, product=product) is not None
 
 
-def question_charge_key(*, product: str, plan_slug: str, key: str) -> bool:
+class _NoneLeft(Exception):
+    """Raised inside the charging transaction to roll it back."""
+
+
+def question_charge_viewer(*, viewer: Viewer, product: str) -> QuestionAllowance | None:
+    """Count one question of `viewer` against `product`'s allowance and return where the asker
+    stands after it; None, counting nothing, when none is left.
+
+    An account is counted under its meter key (one statement). A guest, who needs an id
+    (`viewer_for(request, create_guest=True)`), is counted under it and, in the same
+    transaction, under its network's IP prefix, at most CASEPILOT_GUEST_NETWORK_DAILY a day,
+    so that clearing cookies mints no questions; a refusal by the network rolls the guest's
+    own count back.
+    """
+    key = asker_key(viewer)
+    if key is None:
+        raise ValueError("a guest is charged under its id: build the viewer with create_guest")
+    if viewer.kind == "account":
+        row = _charge_key(product=product, plan_slug=viewer.plan.slug, key=key)
+        return None if row is None else _allowance(viewer, product, used=row[0])
+    network = next(m for m in viewer.meters if m.scope == Meter.Scope.NETWORK_CAP)
+    try:
+        with transaction.atomic():
+            row = _charge_key(product=product, plan_slug=viewer.plan.slug, key=key)
+            if row is None or not question_charge_network(
+                product=product,
+                network=network.key,
+                day=network.period_start,
+                limit=settings.CASEPILOT_GUEST_NETWORK_DAILY,
+            ):
+                raise _NoneLeft
+    except _NoneLeft:
+        return None
+    return _allowance(viewer, product, used=row[0])
+
+
+def _charge_key(*, product: str, plan_slug: str, key: str) -> tuple[int, int | None] | None:
     """Count one question of `key`, on plan `plan_slug`, against `product`'s allowance as the
-    plan row says it now; False, counting nothing, when none is left."""
+    plan row says it now: (used, allowance) after it, or None, counting nothing, when none is
+    left."""
     sql = CHARGE_SQL.format(column=ALLOWANCE_COLUMNS[Product(product)])
     with connection.cursor() as cursor:
         cursor.execute(sql, [plan_slug, product, key, period_start(today_utc())])
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def question_charge_network(*, product: str, network: str, day: datetime.date, limit: int) -> bool:

@@ -20,7 +20,8 @@ def test_the_admin_lists_filters_and_shows_sources(admin_client, answered):
     listing = admin_client.get("/admin/casepilot/question/")
     not_helpful = admin_client.get("/admin/casepilot/question/", {"vote": "not_helpful"})
     by_code = admin_client.get(
-        "/admin/casepilot/question/", {"code": str(answered.sources.get(number=1).code_id)}
+        "/admin/casepilot/question/",
+        {"sources__code__id__exact": str(answered.sources.get(number=1).code_id)},
     )
     searched = admin_client.get("/admin/casepilot/question/", {"q": "modifier"})
     detail = admin_client.get(f"/admin/casepilot/question/{answered.pk}/change/")
@@ -29,6 +30,8 @@ def test_the_admin_lists_filters_and_shows_sources(admin_client, answered):
     assert "What replaced 0501T?" in listing.content.decode()
     assert "modifier 25" not in not_helpful.content.decode()
     assert "What replaced 0501T?" in by_code.content.decode()
+    # The other question cites another code: the filter leaves it out.
+    assert "modifier 25" not in by_code.content.decode().split('id="result_list"')[1]
     assert "0501T" not in searched.content.decode().split('id="result_list"')[1]
     page = detail.content.decode()
     assert detail.status_code == 200

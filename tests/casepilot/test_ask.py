@@ -185,14 +185,17 @@ def test_a_question_with_patient_identifiers_is_refused_and_nothing_is_kept(clie
 
 
 def test_the_rate_limit_per_address_refuses_politely(client, settings):
+    from django.test import Client
+
     settings.RATE_LIMIT_CASEPILOT = "1/m"
-    settings.RATE_LIMIT_CASEPILOT_IP = "1/m"
     ask(client, "What replaced 0501T?")
 
     response = ask(client, "What replaced 0501T?")
 
     assert response.status_code == 429
     assert "several questions in a short time" in response.content.decode()
+    # The limit is the address's: a fresh browser from it, without cookies, is refused too.
+    assert ask(Client(), "What replaced 0501T?").status_code == 429
 
 
 def test_wrong_method_is_refused(client):

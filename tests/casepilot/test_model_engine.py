@@ -110,3 +110,18 @@ def test_a_question_with_patient_identifiers_sends_nothing_and_keeps_nothing(cli
 
     assert chat_server.requests == []
     assert Question.objects.count() == 0
+
+
+def test_the_model_engine_and_its_client_are_kept_while_the_settings_stay(chat_server, settings):
+    from casepilot.engines import ChatEngine, current_engine
+
+    first = current_engine()
+    assert isinstance(first, ChatEngine)
+    assert current_engine() is first  # one client, one connection pool, per process
+
+    settings.CASEPILOT_MODEL = "another-model"
+    second = current_engine()
+
+    assert isinstance(second, ChatEngine) and second is not first
+    assert second.model == "another-model"
+    assert first.client.is_closed()  # the one made from the earlier settings is closed
