@@ -229,3 +229,16 @@ def test_an_icd10pcs_page_spells_out_its_seven_characters(reader, tmp_path):
     assert "O.R. status O.R. procedure" in text
     assert "1. Section B Imaging 2. Body System 2 Heart 3. Not in the loaded tables 1 —" in imaging
     assert "O.R. status Non-O.R. procedure" in imaging
+
+
+def test_the_table_of_contents_links_every_official_card_the_page_shows_and_no_other(icd, reader):
+    for path, cards in [
+        ("/codes/icd10cm/E11.9/", ["official-notes", "official-drg"]),
+        ("/codes/cpt/0439T/", []),
+    ]:
+        html = reader.get(path).content.decode()
+        toc = html[html.index('class="rail-card toc"') :]
+        toc = toc[: toc.index("</nav>")]
+
+        assert re.findall(r'<section class="card official" id="([a-z-]+)"', html) == cards
+        assert re.findall(r'href="#(official-(?!heading)[a-z]+)"', toc) == cards
