@@ -3,6 +3,7 @@
 import functools
 import re
 from typing import ClassVar
+from urllib.parse import urlencode
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -901,7 +902,7 @@ class SearchSynonym(models.Model):
         return f"{self.term} → {self.alternatives}"
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('codes:search')}?q={self.term}"
+        return f"{reverse('codes:search')}?{urlencode({'q': self.term})}"
 
     def clean(self) -> None:
         self.term = " ".join(self.term.lower().split())

@@ -242,3 +242,18 @@ def test_the_table_of_contents_links_every_official_card_the_page_shows_and_no_o
 
         assert re.findall(r'<section class="card official" id="([a-z-]+)"', html) == cards
         assert re.findall(r'href="#(official-(?!heading)[a-z]+)"', toc) == cards
+
+
+def test_the_cc_exclusion_check_reads_the_code_and_the_principal_only(
+    icd, client, django_assert_num_queries
+):
+    check = "/codes/icd10cm/I21.4/cc-exclusion/"
+    client.get(check, {"principal": "E11.9"})  # the grouper's tables, read once per process
+
+    # code with its set; principal
+    with django_assert_num_queries(2):
+        response = client.get(check, {"principal": "E11.9"})
+    assert '<a href="/codes/icd10cm/E11.9/">E11.9</a>' in response.content.decode()
+    # another code set has no MS-DRG facts: nothing to read
+    with django_assert_num_queries(0):
+        assert client.get("/codes/cpt/99213/cc-exclusion/").status_code == 404
