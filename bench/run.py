@@ -408,7 +408,8 @@ def meter_counts() -> dict[str, int]:
 
 def compare_search() -> dict[str, Any]:
     """Time the page's search (count + first page, as the search page runs it) against a naive
-    scan (every word in the title or our description, `icontains`) over the same rows."""
+    scan (every word in the title, index terms or context terms, `icontains`) over the same
+    rows."""
     from functools import reduce
     from operator import and_
 

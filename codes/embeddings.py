@@ -9,7 +9,7 @@ length. Nothing is ever downloaded.
 - Web workers embed one query at a time with `QueryEmbedder`, which memory-maps the same token
   table instead of loading wordllama (whose import and float32 copy of the table would cost
   each worker about 80 MB): the pages of the table are shared by every worker of a server, and
-  only the rows of a query's tokens are touched. tests/codes/test_embeddings.py checks that both
+  only the rows of a query's tokens are touched. tests/codes/test_vectors.py checks that both
   give the same vectors.
 
 Only text a locked page shows is embedded (title and official terms), so semantic search can

@@ -3,6 +3,7 @@
 import functools
 import re
 from typing import ClassVar
+from urllib.parse import urlencode
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -11,7 +12,6 @@ from django.core.cache import cache as cached
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Replace
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -238,13 +238,6 @@ class Section(models.Model):
 
 
 class CodeQuerySet(models.QuerySet["Code"]):
-    def for_page(self) -> "CodeQuerySet":
-        """Everything the code page shows, except what needs its own query, and the catalogue's
-        version (codes/pages.py caches the rest of the page under it)."""
-        return self.select_related(
-            "code_set", "section__code_set", "replaced_by__code_set"
-        ).annotate(catalogue_version=RawSQL(CATALOGUE_VERSION_SQL, []))  # noqa: S611 - constant
-
     def for_code_page(self, set_slug: str, compact: str) -> "Code | None":
         """The code the page `/codes/<set_slug>/<compact>/` shows, with its set, section,
         replacement and the catalogue version, or None.
@@ -869,15 +862,6 @@ class CodeEmbedding(models.Model):
         return f"Embedding of {self.code_id}"
 
 
-class SearchSynonymQuerySet(models.QuerySet["SearchSynonym"]):
-    def expansions(self) -> dict[str, list[str]]:
-        """Every term with its alternatives (lower-case phrases), for codes/search.py."""
-        return {
-            term: [alt.strip() for alt in alternatives.split("|") if alt.strip()]
-            for term, alternatives in self.values_list("term", "alternatives")
-        }
-
-
 class SearchSynonym(models.Model):
     """A word or phrase people type, and the official wording it stands for: coder shorthand
     (htn), lay words (heart attack) and synonyms. Editors keep the list; search reads it on
@@ -901,7 +885,6 @@ class SearchSynonym(models.Model):
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.SYNONYM)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SearchSynonymQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -919,7 +902,7 @@ class SearchSynonym(models.Model):
         return f"{self.term} → {self.alternatives}"
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('codes:search')}?q={self.term}"
+        return f"{reverse('codes:search')}?{urlencode({'q': self.term})}"
 
     def clean(self) -> None:
         self.term = " ".join(self.term.lower().split())

@@ -216,17 +216,34 @@ def pcs_data(code: Code) -> PcsData:
     )
 
 
-def official_html(code: Code) -> SafeString:
-    """The official data cards of a code page, rendered (empty for CPT® and HCPCS)."""
+# The cards' anchors and their titles in the table of contents.
+NOTES = ("official-notes", "Official instructions")
+CHARACTERS = ("official-characters", "The seven characters")
+DRG = ("official-drg", "MS-DRG and MCE")
+
+
+@dataclass(frozen=True)
+class OfficialCards:
+    html: SafeString
+    anchors: tuple[tuple[str, str], ...] = ()  # (anchor, title) of each card, in page order
+
+
+def official_cards(code: Code) -> OfficialCards:
+    """The official data cards of a code page, rendered, with the anchor of each card shown
+    (none for CPT® and HCPCS)."""
     slug = code.code_set.slug
     if slug == "icd10cm":
-        return render_to_string(
+        tabular, drg_facts = tabular_data(code), drg_data(code)
+        html = render_to_string(
             "codes/includes/official_icd10cm.html",
-            {"code": code, "tabular": tabular_data(code), "drg": drg_data(code)},
+            {"code": code, "tabular": tabular, "drg": drg_facts},
         )
+        return OfficialCards(html, ((NOTES,) if tabular else ()) + ((DRG,) if drg_facts else ()))
     if slug == "icd10pcs":
-        return render_to_string(
+        drg_facts = drg_data(code)
+        html = render_to_string(
             "codes/includes/official_icd10pcs.html",
-            {"code": code, "pcs": pcs_data(code), "drg": drg_data(code)},
+            {"code": code, "pcs": pcs_data(code), "drg": drg_facts},
         )
-    return NOTHING
+        return OfficialCards(html, (CHARACTERS, DRG) if drg_facts else (CHARACTERS,))
+    return OfficialCards(NOTHING)

@@ -18,18 +18,11 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from codes.models import Code, ContentSection, Section
-from codes.official import official_html
+from codes.official import official_cards
 from common.markup import json_script_text
 from metering.access import CallToAction, PageAccess
 
 NOTHING = SafeString("")
-
-# The official data's cards, in page order, for the table of contents.
-OFFICIAL_ANCHORS = (
-    ("official-notes", "Official instructions"),
-    ("official-characters", "The seven characters"),
-    ("official-drg", "MS-DRG and MCE"),
-)
 
 # Entries kept per process: a few thousand pages of a few kilobytes each.
 LOCAL_PARTS = 2_000
@@ -209,10 +202,7 @@ def build_parts(code: Code) -> PageParts:
     }
     only_neighbours = {"primary_codes": (), "add_on_codes": (), "neighbours": neighbours}
     crumbs = tuple(Crumb(s.title, s.get_absolute_url()) for s in breadcrumb)
-    official = official_html(code)
-    anchors = [
-        (anchor, title) for anchor, title in OFFICIAL_ANCHORS if f'id="{anchor}"' in official
-    ]
+    official = official_cards(code)
     return PageParts(
         breadcrumb=crumbs,
         sections=sections,
@@ -228,10 +218,10 @@ def build_parts(code: Code) -> PageParts:
         ),
         facts_html=render_to_string("codes/includes/code_facts.html", {"code": code}),
         toc_html=render_to_string(
-            "codes/includes/page_toc.html", {"sections": sections, "official": anchors}
+            "codes/includes/page_toc.html", {"sections": sections, "official": official.anchors}
         ),
-        official_html=official,
-        official_anchors=tuple(anchors),
+        official_html=official.html,
+        official_anchors=official.anchors,
     )
 
 

@@ -208,7 +208,6 @@ class Understood:
     groups: list[list[tuple[str, ...]]]  # all groups must match; any alternative of a group
     expanded: list[str]  # what the synonym table added, for the page: "htn: hypertension"
     known: set[str]  # the words codes use (a complete word is not also searched as a prefix)
-    catalogue_version: int
     vectors: tuple[str, int] | None  # the database's (instance, vector version)
     code_set_id: int | None
 
@@ -220,17 +219,16 @@ class Understood:
 
 
 def understand(query: str, *, code_set: str | None = None) -> Understood:
-    """Correct, expand and group the words of `query`, in one round trip: the versions of the
-    catalogue and of its vectors, the code set's id, the synonym terms among the query's
-    phrases, and the correction of each word no code and no synonym uses."""
+    """Correct, expand and group the words of `query`, in one round trip: the version of the
+    vectors, the code set's id, the synonym terms among the query's phrases, and the correction
+    of each word no code and no synonym uses."""
     words = words_of(query)
     phrases = _phrases(words)
     candidates = [w for w in words if len(w) >= 4 and not w.isdigit()]
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT 'version', v.value::text, vv.instance::text, vv.value::text
-            FROM codes_catalogue_version v CROSS JOIN codes_vector_version vv
+            SELECT 'vectors', instance::text, value::text, NULL FROM codes_vector_version
             UNION ALL
             SELECT 'set', id::text, NULL, NULL FROM codes_codeset WHERE slug = %s
             UNION ALL
@@ -263,15 +261,15 @@ def understand(query: str, *, code_set: str | None = None) -> Understood:
             ],
         )
         rows = cursor.fetchall()
-    catalogue_version, vectors, code_set_id = 0, None, None
+    vectors, code_set_id = None, None
     synonyms: dict[str, str] = {}
     known: set[str] = set()
     near: dict[str, list[tuple[str, int]]] = defaultdict(list)
     first: str
     second: str
     for kind, first, second, third in rows:
-        if kind == "version":
-            catalogue_version, vectors = int(first), (second, int(third))
+        if kind == "vectors":
+            vectors = (first, int(second))
         elif kind == "set":
             code_set_id = int(first)
         elif kind == "synonym":
@@ -315,7 +313,6 @@ def understand(query: str, *, code_set: str | None = None) -> Understood:
         groups=groups,
         expanded=expanded,
         known=known,
-        catalogue_version=catalogue_version,
         vectors=vectors,
         code_set_id=code_set_id,
     )

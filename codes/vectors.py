@@ -107,7 +107,7 @@ def sign_bits(vectors: "np.ndarray") -> "np.ndarray":
 
 
 class _Held:
-    """The copy this process maps, and the one it last found missing (not to retry at once)."""
+    """The copy this process maps, and the lock under which it opens or builds a newer one."""
 
     def __init__(self) -> None:
         self.index: VectorIndex | None = None

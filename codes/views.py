@@ -152,18 +152,22 @@ def section_detail(request: HttpRequest, set_slug: str, section_slug: str) -> Ht
 def cc_exclusion(request: HttpRequest, set_slug: str, identifier: str) -> HttpResponse:
     """Whether an ICD-10-CM code is excluded as a CC/MCC with a given principal diagnosis, from
     the MS-DRG grouper (codes/drg.py). Public CMS data: no view is used, nothing is gated."""
-    code = get_object_or_404(
-        Code.objects.select_related("code_set"), code_set__slug="icd10cm", identifier=identifier
-    )
-    if set_slug != code.code_set.slug:
+    if set_slug != "icd10cm":
         raise Http404("MS-DRG facts are about ICD-10-CM codes.")
+    code = get_object_or_404(
+        Code.objects.select_related("code_set"), code_set__slug=set_slug, identifier=identifier
+    )
     raw = request.GET.get("principal", "")[:16]
     canonical = code.code_set.canonical_identifier(raw) if raw.strip() else None
     principal = (
-        Code.objects.filter(code_set=code.code_set, identifier=canonical).first()
+        Code.objects.filter(code_set=code.code_set, identifier=canonical)
+        .only("code_set", "identifier", "title")
+        .first()
         if canonical
         else None
     )
+    if principal is not None:
+        principal.code_set = code.code_set  # for its link, without a query
     grouper = drg.grouper()
     excluded = (
         drg.cc_excluded(

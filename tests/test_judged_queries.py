@@ -46,7 +46,7 @@ def loaded_codes() -> set[str]:
     return codes
 
 
-def test_the_set_has_at_least_80_queries_of_every_kind():
+def test_the_set_has_at_least_80_distinct_queries_and_every_kind():
     queries = judged.load()
     kinds = Counter(query.kind for query in queries)
 

@@ -114,16 +114,28 @@ def test_a_demo_load_refused_part_way_writes_nothing():
     assert committed("SELECT count(*) FROM codes_contentsection") == 0
 
 
-def test_a_refused_import_marks_no_dropped_code_deleted(demo, tmp_path):
+def test_a_refused_import_marks_no_dropped_code_deleted(demo, tmp_path, monkeypatch):
+    # One code per statement, so that without the transaction the reworded code and the first
+    # dropped one would be committed before the database refuses the second dropped one.
+    monkeypatch.setattr(core, "BATCH_SIZE", 1)
+    monkeypatch.setattr(core, "PROGRESS_EVERY", 1)
     first, second = tmp_path / "cpt-2026.txt", tmp_path / "cpt-2027.txt"
-    first.write_text("0901T\tInvented first code\n0902T\tInvented second code\n", encoding="utf-8")
+    first.write_text(
+        "0901T\tInvented first code\n0902T\tInvented second code\n0903T\tInvented third code\n",
+        encoding="utf-8",
+    )
     second.write_text("0901T\tInvented first code, reworded\n", encoding="utf-8")
     call_command("import_codes", "cpt", str(first), stdout=io.StringIO())
 
     with (
-        database_refuses("title <> 'Invented first code, reworded'"),
+        database_refuses("identifier <> '0903T' OR status <> 'deleted'"),
         pytest.raises(CommandError, match="nothing was written"),
     ):
         call_command("import_codes", "cpt", str(second), stdout=io.StringIO(), stderr=io.StringIO())
 
     assert committed("SELECT status FROM codes_code WHERE identifier = '0902T'") == "active"
+    assert committed("SELECT status FROM codes_code WHERE identifier = '0903T'") == "active"
+    assert (
+        committed("SELECT title FROM codes_code WHERE identifier = '0901T'")
+        == "Invented first code"
+    )

@@ -3,7 +3,14 @@ import datetime
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from codes.models import Code, CodeSet, ContentSection, Section, compact_identifier
+from codes.models import (
+    Code,
+    CodeSet,
+    ContentSection,
+    SearchSynonym,
+    Section,
+    compact_identifier,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +144,8 @@ def test_string_forms_and_urls():
     assert code.get_absolute_url() == "/codes/cpt/0439T/"
     assert code.section.get_absolute_url() == "/codes/cpt/sections/cpt-category-iii/"
     assert str(code.code_set) == "CPT®"
+    synonym = SearchSynonym(term="c&s + ear #2", alternatives="culture")
+    assert synonym.get_absolute_url() == "/search/?q=c%26s+%2B+ear+%232"
 
 
 @pytest.mark.parametrize(

@@ -229,3 +229,31 @@ def test_an_icd10pcs_page_spells_out_its_seven_characters(reader, tmp_path):
     assert "O.R. status O.R. procedure" in text
     assert "1. Section B Imaging 2. Body System 2 Heart 3. Not in the loaded tables 1 —" in imaging
     assert "O.R. status Non-O.R. procedure" in imaging
+
+
+def test_the_table_of_contents_links_every_official_card_the_page_shows_and_no_other(icd, reader):
+    for path, cards in [
+        ("/codes/icd10cm/E11.9/", ["official-notes", "official-drg"]),
+        ("/codes/cpt/0439T/", []),
+    ]:
+        html = reader.get(path).content.decode()
+        toc = html[html.index('class="rail-card toc"') :]
+        toc = toc[: toc.index("</nav>")]
+
+        assert re.findall(r'<section class="card official" id="([a-z-]+)"', html) == cards
+        assert re.findall(r'href="#(official-(?!heading)[a-z]+)"', toc) == cards
+
+
+def test_the_cc_exclusion_check_reads_the_code_and_the_principal_only(
+    icd, client, django_assert_num_queries
+):
+    check = "/codes/icd10cm/I21.4/cc-exclusion/"
+    client.get(check, {"principal": "E11.9"})  # the grouper's tables, read once per process
+
+    # code with its set; principal
+    with django_assert_num_queries(2):
+        response = client.get(check, {"principal": "E11.9"})
+    assert '<a href="/codes/icd10cm/E11.9/">E11.9</a>' in response.content.decode()
+    # another code set has no MS-DRG facts: nothing to read
+    with django_assert_num_queries(0):
+        assert client.get("/codes/cpt/99213/cc-exclusion/").status_code == 404

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from codes.models import CATALOGUE_VERSION_SQL, Code, ContentSection
+from codes.models import CATALOGUE_VERSION_SQL, Code, ContentSection, SearchSynonym
 from codes.pages import page_parts
 from tests.codes.test_admin import change_form_data, rendered_form_data
 
@@ -118,3 +118,37 @@ def test_a_version_is_never_handed_out_twice(reader):
     html = page(reader)
     assert "Rolled back" not in html
     assert "Kept" in html
+
+
+def vector_version() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM codes_vector_version")
+        row = cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def test_a_synonym_or_vector_write_keeps_the_pages_a_code_edit_does_not(
+    reader, django_assert_num_queries
+):
+    """No code page shows synonyms or vectors: writing them must not empty every page's cache."""
+    page_parts.clear()
+    page(reader)
+    before, vectors_before = version(), vector_version()
+
+    synonym = SearchSynonym.objects.create(term="brand new word", alternatives="office visit")
+    synonym.alternatives = "visit"
+    synonym.save()
+    with connection.cursor() as cursor:  # a statement on the embeddings, rows or not
+        cursor.execute("DELETE FROM codes_codeembedding WHERE false")
+
+    assert version() == before
+    assert vector_version() != vectors_before  # search's copy of the vectors follows
+    # session with user; code; meter: the parts are still the ones kept in memory
+    with django_assert_num_queries(3):
+        page(reader)
+
+    Code.objects.filter(code_set__slug="cpt", identifier="0439T").update(title="Renamed 0439T")
+
+    assert version() != before
+    assert "Renamed 0439T" in page(reader)

@@ -141,6 +141,28 @@ def test_active_codes_come_before_deleted_ones(client, code_factory):
     assert result_codes(client.get("/search/", {"q": "zorblax"})) == ["9102T", "9101T"]
 
 
+def test_deleted_codes_come_after_active_ones_on_the_pages_past_the_ranked_candidates(
+    client, code_factory
+):
+    # More active matches than search ranks in its first statement (FULL_TEXT_CANDIDATES): the
+    # later pages come from a second ordering, which must also keep deleted codes last. The
+    # deleted codes would outrank every active one on everything else: short, popular titles.
+    active = [f"{9300 + n}T" for n in range(search.FULL_TEXT_CANDIDATES + 10)]
+    for n, identifier in enumerate(active):
+        code_factory(identifier=identifier, title=f"Vortrel gauge calibration, step {n}")
+    deleted = ["9290T", "9291T", "9292T"]
+    for identifier in deleted:
+        code_factory(identifier=identifier, title="Vortrel", status="deleted", popularity=99)
+
+    listed: list[str] = []
+    for page in range(1, 6):  # 113 codes, 25 a page
+        listed += result_codes(client.get("/search/", {"q": "vortrel", "page": str(page)}))
+
+    assert len(listed) == len(active) + len(deleted)
+    assert sorted(listed[: len(active)]) == active
+    assert sorted(listed[len(active) :]) == deleted
+
+
 def test_a_word_in_the_title_ranks_above_the_same_word_in_official_terms(client, code_factory):
     # The match in the terms has the shorter title and the lower identifier.
     code_factory(identifier="9110T", title="Gauge reading", index_terms="Quillwort")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from codes import vectors
+from codes import embeddings, vectors
 from codes.embeddings import QueryEmbedder, embed_many, sync_embeddings, to_bytes
 from codes.models import Code, CodeEmbedding
 
@@ -43,7 +43,7 @@ def index() -> vectors.VectorIndex:
     return found
 
 
-def test_the_query_embedder_gives_wordllamas_vectors():
+def test_the_query_embedder_gives_wordllamas_vectors(monkeypatch):
     import wordllama
     from wordllama import WordLlama
 
@@ -55,6 +55,9 @@ def test_the_query_embedder_gives_wordllamas_vectors():
 
     assert np.abs(mine - reference).max() < 1e-6
     assert np.abs(embed_many(texts).astype(np.float32) - reference).max() < 1e-3  # float16
+    # Importers' batches go through wordllama itself: their vectors must be the queries' too.
+    monkeypatch.setattr(embeddings, "FEW", 0)
+    assert np.abs(embed_many(texts).astype(np.float32) - mine).max() < 1e-3  # float16
 
 
 def test_one_copy_per_version_of_the_vectors(django_assert_num_queries):
