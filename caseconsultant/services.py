@@ -196,6 +196,15 @@ def question_close(*, question: Question, now: datetime.datetime | None = None) 
         notify_closed(question)
 
 
+def question_can_rate(*, question: Question, thread: list[Message] | None = None) -> bool:
+    """The asker may rate once a consultant has answered, whatever the status since (a
+    follow-up reopens the question and the answer stays rateable; closing without an answer
+    leaves nothing to rate). `thread`, the messages already read for the page, spares a query."""
+    if thread is not None:
+        return any(message.kind == Message.Kind.REPLY for message in thread)
+    return question.messages.filter(kind=Message.Kind.REPLY).exists()
+
+
 def question_rate(*, question: Question, rating: int) -> None:
     """The asker's rating of the answer, 1 to 5 (the database refuses anything else)."""
     Question.objects.filter(pk=question.pk).update(rating=rating)

@@ -150,7 +150,9 @@ def _thread(
     if asker:
         context["follow_up_form"] = forms.get("follow_up") or FollowUpForm()
         context["rate_form"] = forms.get("rate") or RateForm(initial={"rating": question.rating})
-        context["can_rate"] = question.status != Question.Status.OPEN or question.rating
+        context["can_rate"] = services.question_can_rate(
+            question=question, thread=context["thread"]
+        )
     if consultant:
         context["reply_form"] = forms.get("reply") or ReplyForm()
         context["assign_form"] = AssignForm(
@@ -204,7 +206,7 @@ def follow_up(request: HttpRequest, tracking: str) -> HttpResponse:
 def rate(request: HttpRequest, tracking: str) -> HttpResponse:
     question = _asked_by_user(request, tracking)
     form = RateForm(request.POST)
-    if not question.messages.filter(kind=Message.Kind.REPLY).exists():
+    if not services.question_can_rate(question=question):
         form.add_error(None, "There is no answer to rate yet.")
     if not form.is_valid():
         return _thread(request, question, status=400, rate=form)
