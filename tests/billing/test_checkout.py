@@ -1,6 +1,7 @@
 """Upgrading: Stripe Checkout and the customer portal, from the plans page and the account page."""
 
 import datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -45,6 +46,19 @@ def test_a_verified_member_is_sent_to_checkout_as_a_stripe_customer(client, memb
     assert session["success_url"].endswith("/billing/done/?next=/codes/cpt/0439T/")
     billing = BillingAccount.objects.get(account=member)
     assert session["customer"] == billing.customer_id
+
+
+def test_a_next_page_with_its_own_query_survives_the_trip_through_checkout(
+    client, member, fake_stripe
+):
+    back = "/codes/search/?q=knee&page=2#results"
+
+    client.post("/billing/checkout/", {"interval": "monthly", "next": back})
+
+    session = next(s for s in fake_stripe.sessions.values() if s["object"] == "checkout.session")
+    success = urlsplit(session["success_url"])
+    assert success.path == "/billing/done/" and not success.fragment
+    assert parse_qs(success.query) == {"next": [back]}
 
 
 def test_the_customer_is_created_once_and_reused(client, member, fake_stripe):
