@@ -192,8 +192,7 @@ def question_close(*, question: Question, now: datetime.datetime | None = None) 
     now = now or timezone.now()
     updated = Question.objects.filter(pk=question.pk).exclude(status=Question.Status.CLOSED)
     if updated.update(status=Question.Status.CLOSED, closed_at=now, last_activity_at=now):
-        question.refresh_from_db()
-        notify_closed(question)
+        notify_closed(question)  # reads only the question's id and its asker's
 
 
 def question_can_rate(*, question: Question, thread: list[Message] | None = None) -> bool:

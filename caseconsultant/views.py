@@ -170,16 +170,18 @@ def thread(request: HttpRequest, tracking: str) -> HttpResponse:
 
 
 def _asked_by_user(request: HttpRequest, tracking: str) -> Question:
-    question = question_or_404(request, tracking)
+    # The asker's actions change the question and redirect: none reads what the page shows.
+    question = question_or_404(request, tracking, for_thread=False)
     if question.asker_id != request.user.pk:
         raise Http404("No such question.")
     return question
 
 
-def _for_consultant(request: HttpRequest, tracking: str) -> Question:
+def _for_consultant(request: HttpRequest, tracking: str, *, for_thread: bool = False) -> Question:
+    """The question for a consultant's action; what the thread page shows only when asked."""
     if not is_consultant(request.user):
         raise Http404("No such question.")
-    return question_or_404(request, tracking)
+    return question_or_404(request, tracking, for_thread=for_thread)
 
 
 @require_POST
@@ -271,7 +273,7 @@ def close(request: HttpRequest, tracking: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def publish(request: HttpRequest, tracking: str) -> HttpResponse:
     """Turn the thread into an edited, de-identified premium "Consultant Q&A" section."""
-    question = _for_consultant(request, tracking)
+    question = _for_consultant(request, tracking, for_thread=request.method == "GET")
     if not can_publish(request.user):
         raise Http404("No such question.")
     codes = question.codes.all()

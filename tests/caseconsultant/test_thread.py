@@ -198,6 +198,23 @@ def test_the_thread_page_queries(client, answered, asker, consultant, django_ass
         assert client.get(answered.get_absolute_url()).status_code == 200
 
 
+def test_actions_read_only_the_question_they_change(
+    client, answered, asker, consultant, django_assert_num_queries
+):
+    client.force_login(asker)
+    # 1 session with its user; 2-3 permissions (user, groups); 4 the question alone, without
+    # its codes or people; 5 is there an answer to rate? 6 the rating
+    with django_assert_num_queries(6):
+        assert (
+            client.post(answered.get_absolute_url() + "rate/", {"rating": "4"}).status_code == 302
+        )
+    client.force_login(consultant)
+    # 1 session; 2-3 permissions; 4 the question alone; 5 savepoint; 6 the closing update; 7-8
+    # the closing mail, sent at once in tests (its question, the asker's address); 9 release
+    with django_assert_num_queries(9):
+        assert client.post(answered.get_absolute_url() + "close/").status_code == 302
+
+
 @time_machine.travel(TUESDAY, tick=False)
 def test_the_asker_sees_their_question_and_no_consultant_addresses(client, answered, asker):
     client.force_login(asker)
