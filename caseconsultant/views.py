@@ -25,7 +25,7 @@ from caseconsultant.forms import (
     RateForm,
     ReplyForm,
 )
-from caseconsultant.models import Message, Question
+from caseconsultant.models import ANSWER_TIME, Message, Question
 from codeahead.ratelimit import rate_limit_hit
 from metering.questions import question_allowance
 
@@ -46,7 +46,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """A member's questions and what they may still ask; guests are invited to register."""
     user = request.user
     if not user.is_authenticated:
-        return render(request, "caseconsultant/invite.html")
+        return render(request, "caseconsultant/invite.html", {"answer_time": ANSWER_TIME})
     return render(
         request,
         "caseconsultant/index.html",
@@ -54,6 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "questions": Question.objects.for_asker(user),
             "allowance": question_allowance(account=_member(request)),
             "is_consultant": is_consultant(user),
+            "answer_time": ANSWER_TIME,
         },
     )
 
@@ -81,7 +82,7 @@ TOO_FAST = (
 def ask(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
-        return render(request, "caseconsultant/invite.html")
+        return render(request, "caseconsultant/invite.html", {"answer_time": ANSWER_TIME})
     allowance = question_allowance(account=_member(request))
     form = AskForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and _too_fast(request):
@@ -107,7 +108,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 f"Question {question.tracking} sent. We emailed you a copy; our certified coders "
-                "answer within two business days.",
+                f"answer within {ANSWER_TIME}.",
             )
             return redirect(question)
     return render(
