@@ -169,3 +169,14 @@ def test_the_account_page_shows_renewal_or_end(client, member, fake_stripe, time
     billing.cancel_at_period_end = True
     billing.save()
     assert "<dt>Ends</dt><dd>January 15, 2027</dd>" in client.get("/accounts/").content.decode()
+
+
+def test_the_plans_page_offers_the_portal_to_a_premium_customer_only(client, member, fake_stripe):
+    from metering.plans import plan_set
+
+    plan_set(account_id=member.pk, plan_slug=Plan.PREMIUM, ends_on=None, cause="test")
+    assert "Manage billing" not in client.get("/plans/").content.decode()
+
+    BillingAccount.objects.create(account=member, customer_id="cus_test_plans")
+
+    assert "Manage billing" in client.get("/plans/").content.decode()
