@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.metering.test_concurrency import database_url, free_port
+from tests.helpers import database_url, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
