@@ -95,7 +95,7 @@ class WebhookResult:
     note: str = ""
 
 
-def _customer_of(event_type: str, obj: dict[str, Any]) -> str:
+def _customer_of(obj: dict[str, Any]) -> str:
     return str(obj.get("customer") or "")
 
 
@@ -143,7 +143,7 @@ def webhook_receive(*, payload: bytes, signature: str) -> WebhookResult:
     event = stripe_api.event_construct(payload=payload, signature=signature)
     event_type = str(event["type"])
     obj: dict[str, Any] = event["data"]["object"]
-    customer_id = _customer_of(event_type, obj)
+    customer_id = _customer_of(obj)
     with transaction.atomic():
         if not _record(event, customer_id=customer_id):
             return WebhookResult("duplicate", event["id"])
@@ -218,7 +218,11 @@ class BillingStatus:
     renews_on: datetime.date | None  # the next charge, for a renewing subscription
     ends_on: datetime.date | None  # the last day of Premium, for a cancelled one
     payment_failed: bool
-    has_portal: bool
+
+
+def billing_account_exists(*, account_id: int) -> bool:
+    """Whether the member has been to Stripe, so the portal has something to show (one query)."""
+    return BillingAccount.objects.filter(account_id=account_id).exists()
 
 
 def billing_status(*, account_id: int) -> BillingStatus | None:
@@ -237,7 +241,6 @@ def billing_status(*, account_id: int) -> BillingStatus | None:
         renews_on=period_end if live and not billing.cancel_at_period_end else None,
         ends_on=plan_end if not live or billing.cancel_at_period_end else None,
         payment_failed=billing.status == "past_due",
-        has_portal=True,
     )
 
 

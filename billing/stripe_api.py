@@ -4,6 +4,7 @@
 these calls in Stripe's documented shapes (tests, staging, make faults)."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,22 @@ class StripeUnavailable(Exception):
 
 
 def client() -> stripe.StripeClient:
+    """The process's Stripe client for the current settings (a change of key, address or
+    timeout, as tests make, gets a client of its own)."""
+    return _client(
+        settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_TIMEOUT_SECONDS
+    )
+
+
+@functools.cache
+def _client(secret_key: str, api_base: str, timeout: float) -> stripe.StripeClient:
+    """One client, and so one HTTP connection pool, per process and settings: the SDK's
+    requests client keeps a session per thread, so threads share it safely."""
     return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY,
-        base_addresses={"api": settings.STRIPE_API_BASE},
+        secret_key,
+        base_addresses={"api": api_base},
         max_network_retries=1,
-        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+        http_client=stripe.RequestsClient(timeout=timeout),
     )
 
 

@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import urlencode
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
@@ -53,7 +54,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Too many attempts; please wait a minute and try again.")
         return redirect("plans")
     back = _back_to(request)
-    done = request.build_absolute_uri(reverse("billing:done")) + f"?next={back}"
+    done = request.build_absolute_uri(reverse("billing:done"))
+    done += "?" + urlencode({"next": back}, safe="/")
     try:
         url = services.checkout_start(
             account_id=user.pk,

@@ -13,8 +13,6 @@ from caseconsultant.models import PUBLISH, WORK_DESK, Question
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser, AnonymousUser
 
-GROUP = "Consultants"
-
 
 def is_consultant(user: "AbstractUser | AnonymousUser") -> bool:
     return user.is_authenticated and user.has_perm(f"caseconsultant.{WORK_DESK}")

@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from caseconsultant.addresses import reply_address
-from caseconsultant.models import Message, Question
+from caseconsultant.models import ANSWER_TIME, Message, Question
 
 # Everything below this line in a reply is the quoted history (caseconsultant.inbound cuts it).
 REPLY_ABOVE = "-- Reply above this line to add to the thread --"
@@ -25,7 +25,7 @@ WORDING = {
     "received": Wording(
         "We received your question",
         "Thank you: your question reached our certified coders. You will hear from us by email "
-        "when they answer, within two business days.",
+        f"when they answer, within {ANSWER_TIME}.",
     ),
     "new_question": Wording(
         "New question",

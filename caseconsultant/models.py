@@ -25,6 +25,28 @@ if TYPE_CHECKING:
 WORK_DESK = "work_desk"
 PUBLISH = "publish_question"
 
+# A question waits this many business days (Monday to Friday) for its answer.
+DUE_BUSINESS_DAYS = 2
+
+
+NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+)  # fmt: skip
+
+
+def in_words(number: int) -> str:
+    """A small count in words, as the copy says it ("ten"); digits from 13 on."""
+    return NUMBER_WORDS[number] if 0 <= number < len(NUMBER_WORDS) else str(number)
+
+
+def business_days_in_words(days: int) -> str:
+    """ "two business days", as pages and mail promise it."""
+    return f"{in_words(days)} business day{'' if days == 1 else 's'}"
+
+
+ANSWER_TIME = business_days_in_words(DUE_BUSINESS_DAYS)
+
 
 class QuestionQuerySet(models.QuerySet["Question"]):
     def visible_to(self, user: "AbstractUser | AnonymousUser") -> "QuestionQuerySet":

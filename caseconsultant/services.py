@@ -13,7 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from caseconsultant.access import is_consultant
-from caseconsultant.models import Message, Question
+from caseconsultant.models import DUE_BUSINESS_DAYS, Message, Question
 from caseconsultant.notify import notify_closed, notify_message
 from codes.models import Code, ContentSection
 from common.identifiers import patient_identifiers, refusal_message
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser
 
     from metering.viewers import MeteredAccount
-
-# A question waits this many business days (Monday to Friday) for its answer.
-DUE_BUSINESS_DAYS = 2
 
 
 class QuotaExhausted(Exception):
@@ -123,7 +120,7 @@ def question_follow_up(
     now: datetime.datetime | None = None,
 ) -> Message:
     """The asker adds to their question: it waits for a consultant again (a closed one is
-    reopened), due two business days from now."""
+    reopened), due DUE_BUSINESS_DAYS business days from now."""
     _refuse_identifiers(body)
     now = now or timezone.now()
     locked = Question.objects.select_for_update().get(pk=question.pk)
@@ -192,8 +189,16 @@ def question_close(*, question: Question, now: datetime.datetime | None = None) 
     now = now or timezone.now()
     updated = Question.objects.filter(pk=question.pk).exclude(status=Question.Status.CLOSED)
     if updated.update(status=Question.Status.CLOSED, closed_at=now, last_activity_at=now):
-        question.refresh_from_db()
-        notify_closed(question)
+        notify_closed(question)  # reads only the question's id and its asker's
+
+
+def question_can_rate(*, question: Question, thread: list[Message] | None = None) -> bool:
+    """The asker may rate once a consultant has answered, whatever the status since (a
+    follow-up reopens the question and the answer stays rateable; closing without an answer
+    leaves nothing to rate). `thread`, the messages already read for the page, spares a query."""
+    if thread is not None:
+        return any(message.kind == Message.Kind.REPLY for message in thread)
+    return question.messages.filter(kind=Message.Kind.REPLY).exists()
 
 
 def question_rate(*, question: Question, rating: int) -> None:

@@ -25,7 +25,7 @@ from caseconsultant.forms import (
     RateForm,
     ReplyForm,
 )
-from caseconsultant.models import Message, Question
+from caseconsultant.models import ANSWER_TIME, Message, Question
 from codeahead.ratelimit import rate_limit_hit
 from metering.questions import question_allowance
 
@@ -46,7 +46,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """A member's questions and what they may still ask; guests are invited to register."""
     user = request.user
     if not user.is_authenticated:
-        return render(request, "caseconsultant/invite.html")
+        return render(request, "caseconsultant/invite.html", {"answer_time": ANSWER_TIME})
     return render(
         request,
         "caseconsultant/index.html",
@@ -54,6 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "questions": Question.objects.for_asker(user),
             "allowance": question_allowance(account=_member(request)),
             "is_consultant": is_consultant(user),
+            "answer_time": ANSWER_TIME,
         },
     )
 
@@ -81,7 +82,7 @@ TOO_FAST = (
 def ask(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
-        return render(request, "caseconsultant/invite.html")
+        return render(request, "caseconsultant/invite.html", {"answer_time": ANSWER_TIME})
     allowance = question_allowance(account=_member(request))
     form = AskForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and _too_fast(request):
@@ -107,7 +108,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 f"Question {question.tracking} sent. We emailed you a copy; our certified coders "
-                "answer within two business days.",
+                f"answer within {ANSWER_TIME}.",
             )
             return redirect(question)
     return render(
@@ -150,7 +151,9 @@ def _thread(
     if asker:
         context["follow_up_form"] = forms.get("follow_up") or FollowUpForm()
         context["rate_form"] = forms.get("rate") or RateForm(initial={"rating": question.rating})
-        context["can_rate"] = question.status != Question.Status.OPEN or question.rating
+        context["can_rate"] = services.question_can_rate(
+            question=question, thread=context["thread"]
+        )
     if consultant:
         context["reply_form"] = forms.get("reply") or ReplyForm()
         context["assign_form"] = AssignForm(
@@ -168,16 +171,18 @@ def thread(request: HttpRequest, tracking: str) -> HttpResponse:
 
 
 def _asked_by_user(request: HttpRequest, tracking: str) -> Question:
-    question = question_or_404(request, tracking)
+    # The asker's actions change the question and redirect: none reads what the page shows.
+    question = question_or_404(request, tracking, for_thread=False)
     if question.asker_id != request.user.pk:
         raise Http404("No such question.")
     return question
 
 
-def _for_consultant(request: HttpRequest, tracking: str) -> Question:
+def _for_consultant(request: HttpRequest, tracking: str, *, for_thread: bool = False) -> Question:
+    """The question for a consultant's action; what the thread page shows only when asked."""
     if not is_consultant(request.user):
         raise Http404("No such question.")
-    return question_or_404(request, tracking)
+    return question_or_404(request, tracking, for_thread=for_thread)
 
 
 @require_POST
@@ -204,7 +209,7 @@ def follow_up(request: HttpRequest, tracking: str) -> HttpResponse:
 def rate(request: HttpRequest, tracking: str) -> HttpResponse:
     question = _asked_by_user(request, tracking)
     form = RateForm(request.POST)
-    if not question.messages.filter(kind=Message.Kind.REPLY).exists():
+    if not services.question_can_rate(question=question):
         form.add_error(None, "There is no answer to rate yet.")
     if not form.is_valid():
         return _thread(request, question, status=400, rate=form)
@@ -269,7 +274,7 @@ def close(request: HttpRequest, tracking: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def publish(request: HttpRequest, tracking: str) -> HttpResponse:
     """Turn the thread into an edited, de-identified premium "Consultant Q&A" section."""
-    question = _for_consultant(request, tracking)
+    question = _for_consultant(request, tracking, for_thread=request.method == "GET")
     if not can_publish(request.user):
         raise Http404("No such question.")
     codes = question.codes.all()

@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import User
-from billing.services import billing_status, offers
+from billing.services import billing_account_exists, offers
 from codes.models import Code, CodeSet
 from metering.models import Plan
 from metering.plans import period_name, plans_on_offer
@@ -47,7 +47,7 @@ def plans(request: HttpRequest) -> HttpResponse:
             "offers": offers(),
             "verified": account is not None and account_is_verified(account),
             "on_premium": account is not None and account_viewer(account).plan.slug == Plan.PREMIUM,
-            "billing": billing_status(account_id=account.pk) if account else None,
+            "has_billing": account is not None and billing_account_exists(account_id=account.pk),
             "next": request.GET.get("next", ""),
         },
     )

@@ -15,7 +15,7 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from common.tasks import send_email
-from tests.metering.test_concurrency import database_url, free_port
+from tests.helpers import database_url, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,6 +1,7 @@
 """Upgrading: Stripe Checkout and the customer portal, from the plans page and the account page."""
 
 import datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -45,6 +46,19 @@ def test_a_verified_member_is_sent_to_checkout_as_a_stripe_customer(client, memb
     assert session["success_url"].endswith("/billing/done/?next=/codes/cpt/0439T/")
     billing = BillingAccount.objects.get(account=member)
     assert session["customer"] == billing.customer_id
+
+
+def test_a_next_page_with_its_own_query_survives_the_trip_through_checkout(
+    client, member, fake_stripe
+):
+    back = "/codes/search/?q=knee&page=2#results"
+
+    client.post("/billing/checkout/", {"interval": "monthly", "next": back})
+
+    session = next(s for s in fake_stripe.sessions.values() if s["object"] == "checkout.session")
+    success = urlsplit(session["success_url"])
+    assert success.path == "/billing/done/" and not success.fragment
+    assert parse_qs(success.query) == {"next": [back]}
 
 
 def test_the_customer_is_created_once_and_reused(client, member, fake_stripe):
@@ -155,3 +169,14 @@ def test_the_account_page_shows_renewal_or_end(client, member, fake_stripe, time
     billing.cancel_at_period_end = True
     billing.save()
     assert "<dt>Ends</dt><dd>January 15, 2027</dd>" in client.get("/accounts/").content.decode()
+
+
+def test_the_plans_page_offers_the_portal_to_a_premium_customer_only(client, member, fake_stripe):
+    from metering.plans import plan_set
+
+    plan_set(account_id=member.pk, plan_slug=Plan.PREMIUM, ends_on=None, cause="test")
+    assert "Manage billing" not in client.get("/plans/").content.decode()
+
+    BillingAccount.objects.create(account=member, customer_id="cus_test_plans")
+
+    assert "Manage billing" in client.get("/plans/").content.decode()

@@ -7,8 +7,15 @@ import pytest
 import time_machine
 from django.core import mail
 
-from caseconsultant.models import Message, Question
-from metering.models import QuestionQuota
+from caseconsultant.models import (
+    ANSWER_TIME,
+    DUE_BUSINESS_DAYS,
+    Message,
+    Question,
+    business_days_in_words,
+)
+from metering.models import Plan, QuestionQuota
+from metering.plans import plans_forget
 from tests.caseconsultant.conftest import TUESDAY
 from tests.conftest import html_of
 
@@ -30,6 +37,42 @@ def test_guests_are_invited_to_register(client):
         assert "Register a free account to ask" in html
     assert client.post("/caseconsultant/ask/", FORM).status_code == 200
     assert Question.objects.count() == 0
+
+
+@pytest.fixture
+def plans_of_the_day(settings):
+    """Allowances an editor changed in the admin, counted per day."""
+    settings.METER_PERIOD = "day"
+    Plan.objects.filter(slug=Plan.FREE).update(consultant_questions_per_period=3)
+    Plan.objects.filter(slug=Plan.PREMIUM).update(consultant_questions_per_period=12)
+    plans_forget()
+    yield
+    plans_forget()
+
+
+def test_guests_read_the_allowances_of_the_plan_rows(client, plans_of_the_day):
+    html = client.get("/caseconsultant/").content.decode()
+
+    assert "Free accounts ask three questions a day, Premium twelve." in html
+    assert f"within {ANSWER_TIME}." in html
+
+
+@time_machine.travel(TUESDAY, tick=False)
+def test_the_upgrade_offer_reads_the_premium_plan_row(client, asker, plans_of_the_day):
+    client.force_login(asker)
+    for subject in ("One", "Two", "Three"):
+        assert client.post("/caseconsultant/ask/", FORM | {"subject": subject}).status_code == 302
+
+    html = client.get("/caseconsultant/ask/").content.decode()
+
+    assert "You have used your 3 questions this day" in html
+    assert "Premium asks twelve a day" in html
+
+
+def test_the_answer_time_is_the_due_rule_in_words():
+    assert ANSWER_TIME == "two business days"
+    assert business_days_in_words(1) == "one business day"
+    assert business_days_in_words(DUE_BUSINESS_DAYS) == ANSWER_TIME
 
 
 @time_machine.travel(TUESDAY, tick=False)

@@ -9,7 +9,7 @@ from codes.models import Code
 from metering.plans import plans_forget
 from tests.caseconsultant.conftest import make_member
 from tests.conftest import restore_plans
-from tests.metering.test_concurrency import in_parallel
+from tests.helpers import in_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -164,6 +164,26 @@ def test_mail_carries_a_signed_reply_address_per_recipient(settings, asker, cons
     assert "Reply above this line" in mail.outbox[0].body
 
 
+def test_an_answer_stays_rateable_after_a_follow_up_reopens_the_question(client, answered, asker):
+    services.question_follow_up(question=answered, asker=asker, body="And with a 59 as well?")
+    client.force_login(asker)
+
+    assert "Rate the answer" in client.get(answered.get_absolute_url()).content.decode()
+    assert client.post(answered.get_absolute_url() + "rate/", {"rating": "5"}).status_code == 302
+    assert Question.objects.get().rating == 5
+
+
+def test_a_question_closed_without_an_answer_offers_nothing_to_rate(
+    client, question, asker, consultant
+):
+    services.question_close(question=question)
+    client.force_login(asker)
+
+    assert "Rate the answer" not in client.get(question.get_absolute_url()).content.decode()
+    assert client.post(question.get_absolute_url() + "rate/", {"rating": "5"}).status_code == 400
+    assert Question.objects.get().rating is None
+
+
 def test_the_thread_page_queries(client, answered, asker, consultant, django_assert_num_queries):
     client.force_login(asker)
     # 1 session with its user; 2 the question with asker and assignee; 3 its codes; 4 the
@@ -176,6 +196,23 @@ def test_the_thread_page_queries(client, answered, asker, consultant, django_ass
     # assignment list
     with django_assert_num_queries(7):
         assert client.get(answered.get_absolute_url()).status_code == 200
+
+
+def test_actions_read_only_the_question_they_change(
+    client, answered, asker, consultant, django_assert_num_queries
+):
+    client.force_login(asker)
+    # 1 session with its user; 2-3 permissions (user, groups); 4 the question alone, without
+    # its codes or people; 5 is there an answer to rate? 6 the rating
+    with django_assert_num_queries(6):
+        assert (
+            client.post(answered.get_absolute_url() + "rate/", {"rating": "4"}).status_code == 302
+        )
+    client.force_login(consultant)
+    # 1 session; 2-3 permissions; 4 the question alone; 5 savepoint; 6 the closing update; 7-8
+    # the closing mail, sent at once in tests (its question, the asker's address); 9 release
+    with django_assert_num_queries(9):
+        assert client.post(answered.get_absolute_url() + "close/").status_code == 302
 
 
 @time_machine.travel(TUESDAY, tick=False)

@@ -14,7 +14,7 @@ from metering.models import Plan, QuestionQuota
 from metering.plans import plans_forget
 from metering.questions import question_charge
 from tests.conftest import PASSWORD, restore_plans
-from tests.metering.test_concurrency import in_parallel
+from tests.helpers import in_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

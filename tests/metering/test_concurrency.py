@@ -2,21 +2,16 @@
 
 import http.cookiejar
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client, RequestFactory
 
 from accounts.models import User
@@ -24,6 +19,7 @@ from codes.models import Code
 from metering.meter import meter_open, viewer_for
 from metering.models import Meter, MeterView
 from tests.conftest import PASSWORD, restore_plans
+from tests.helpers import database_url, free_port, in_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,21 +38,6 @@ def free_user(codes):
     user = User.objects.create_user("parallel@example.com", PASSWORD)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
-
-
-def in_parallel(work, items):
-    """Run `work(item)` for every item at the same moment, each thread on its own connection."""
-    barrier = threading.Barrier(len(items))
-
-    def run(item):
-        try:
-            barrier.wait()
-            return work(item)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(items)) as pool:
-        return list(pool.map(run, items))
 
 
 def test_twenty_parallel_first_views_unlock_exactly_the_free_allowance(codes, free_user):
@@ -106,21 +87,6 @@ def test_a_guest_with_one_view_left_unlocks_exactly_one_of_twenty_pages(codes):
 
     assert sum(results) == 1
     assert Meter.objects.get(scope="guest").used == 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"], safe="") + (
-        f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    )
-    host = quote(db["HOST"] or "", safe="")
-    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture

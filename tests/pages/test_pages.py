@@ -1,5 +1,7 @@
 import pytest
 
+from metering.plans import plans_forget
+
 pytestmark = pytest.mark.django_db
 
 
@@ -54,7 +56,15 @@ def test_robots_txt_lets_crawlers_read_code_pages_only_as_guests_do(
     assert "Disallow: /careers/\n" not in response.content.decode()
 
 
-def test_sales_copy_follows_the_plan_allowances(client):
+@pytest.fixture
+def plans_read_again():
+    """The process's copy of the plans is dropped afterwards: the rows this test changes roll
+    back, and later tests must not read them."""
+    yield
+    plans_forget()
+
+
+def test_sales_copy_follows_the_plan_allowances(client, plans_read_again):
     from metering.models import Plan
 
     assert "Guests can open 1 code page a month" in client.get("/").content.decode()
