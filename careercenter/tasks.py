@@ -6,14 +6,16 @@ only writes a task row."""
 import datetime
 from typing import Any
 
-from django.tasks import task
+from django.tasks import TaskContext, task
 from django.utils import timezone
 
 from common.tasks import EMAIL_QUEUE, deliver
 
 
-@task(queue_name=EMAIL_QUEUE)
-def send_moderation_mail(*, job_id: int, decision: str, attempt: int = 1) -> dict[str, Any]:
+@task(queue_name=EMAIL_QUEUE, takes_context=True)
+def send_moderation_mail(
+    context: TaskContext, *, job_id: int, decision: str, attempt: int = 1
+) -> dict[str, Any]:
     """Tell the employer their posting was approved, rejected (with the reason) or removed.
     Nothing is sent when the posting or the account is gone."""
     from careercenter.mail import moderation_email
@@ -23,14 +25,13 @@ def send_moderation_mail(*, job_id: int, decision: str, attempt: int = 1) -> dic
     if job is None or not job.employer.account.is_active:
         return {"sent": False, "reason": "gone"}
     mail = moderation_email(job=job, decision=decision, email=job.employer.account.email)
-    kwargs = {"job_id": job_id, "decision": decision}
-    deliver(mail, retry=send_moderation_mail, attempt=attempt, kwargs=kwargs)
+    deliver(mail, context=context)
     return {"sent": True, "attempt": attempt}
 
 
-@task(queue_name=EMAIL_QUEUE)
+@task(queue_name=EMAIL_QUEUE, takes_context=True)
 def send_job_alert(
-    *, alert_id: int, period: str, since: str, until: str, attempt: int = 1
+    context: TaskContext, *, alert_id: int, period: str, since: str, until: str, attempt: int = 1
 ) -> dict[str, Any]:
     """Mail an alert's new matches, the jobs first published in (since, until] that are still
     open. No mail when there are none, or when the alert or its account is gone."""
@@ -50,7 +51,6 @@ def send_job_alert(
     if not matches.jobs:
         return {"sent": False, "reason": "no new jobs"}
     mail = alert_email(alert=alert, matches=matches, period=period, email=alert.account.email)
-    kwargs = {"alert_id": alert_id, "period": period, "since": since, "until": until}
-    deliver(mail, retry=send_job_alert, attempt=attempt, kwargs=kwargs)
+    deliver(mail, context=context)
     JobAlert.objects.filter(pk=alert_id).update(last_sent_at=timezone.now())
     return {"sent": True, "jobs": matches.total, "attempt": attempt}

@@ -4,14 +4,15 @@ with retries (common.tasks)."""
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.tasks import task
+from django.tasks import TaskContext, task
 
 from caseconsultant.models import Message, Question
 from common.tasks import EMAIL_QUEUE, deliver
 
 
-@task(queue_name=EMAIL_QUEUE)
+@task(queue_name=EMAIL_QUEUE, takes_context=True)
 def send_thread_mail(
+    context: TaskContext,
     *,
     question_id: int,
     message_id: int | None,
@@ -37,11 +38,5 @@ def send_thread_mail(
     mail = thread_email(
         question=question, message=message, recipient_id=recipient_id, email=email, event=event
     )
-    kwargs = {
-        "question_id": question_id,
-        "message_id": message_id,
-        "recipient_id": recipient_id,
-        "event": event,
-    }
-    deliver(mail, retry=send_thread_mail, attempt=attempt, kwargs=kwargs)
+    deliver(mail, context=context)
     return {"sent": True, "attempt": attempt}

@@ -5,7 +5,8 @@ row in the same transaction as the data it is about (a question that rolls back 
 with it), and `manage.py db_worker` sends it later, so no request ever waits on a mail server.
 
 django-tasks-db has no retries of its own. A task that meets a passing failure (the mail server
-down or slow) enqueues its next try, `attempt + 1`, to run after the next delay of
+down or slow) enqueues its next try, from its own result (`TaskContext`): the same task with the
+same keyword arguments and `attempt + 1`, to run after the next delay of
 `TASKS_RETRY_DELAYS`, and ends with `RetryScheduled`, so each try keeps its own row and traceback
 in the admin. After the last delay the error itself is raised: that row is a final failure, which
 the admin's "Gave up" filter and `manage.py queue_status` show to staff.
@@ -18,7 +19,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.tasks import Task, task
+from django.tasks import TaskContext, task
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -40,11 +41,13 @@ def is_transient(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPException | OSError)
 
 
-def retry_later(
-    retry: Task[..., Any], *, attempt: int, error: Exception, kwargs: dict[str, Any]
-) -> NoReturn:
-    """Enqueue try `attempt + 1` of `retry` with `kwargs` after the next delay and raise
-    RetryScheduled; past the last delay, re-raise `error` (the task has failed for good)."""
+def retry_later(context: TaskContext, *, error: Exception) -> NoReturn:
+    """Enqueue the next try of the task that `context` runs, with every keyword argument it ran
+    with and `attempt` one more, after the next delay, and raise RetryScheduled; past the last
+    delay, re-raise `error` (the task has failed for good)."""
+    result = context.task_result
+    retry = result.task
+    attempt = int(result.kwargs.get("attempt", 1))
     delays = settings.TASKS_RETRY_DELAYS
     if attempt > len(delays) or not is_transient(error):
         logger.error("%s gave up after %d tries: %r", retry.name, attempt, error)
@@ -56,7 +59,7 @@ def retry_later(
         if retry.get_backend().supports_defer
         else retry
     )
-    following = later.enqueue(**kwargs, attempt=attempt + 1)
+    following = later.enqueue(*result.args, **{**result.kwargs, "attempt": attempt + 1})
     logger.warning(
         "%s try %d failed (%r); try %d is task %s, in %d s",
         retry.name,
@@ -71,22 +74,18 @@ def retry_later(
     ) from error
 
 
-def deliver(
-    message: EmailMessage,
-    *,
-    retry: Task[..., Any],
-    attempt: int,
-    kwargs: dict[str, Any],
-) -> None:
-    """Send `message` now; on a passing failure, leave it to the next try of `retry`."""
+def deliver(message: EmailMessage, *, context: TaskContext) -> None:
+    """Send `message` now; on a passing failure, leave it to the next try of the task that
+    `context` runs (a task declared with `takes_context=True` and an `attempt` argument)."""
     try:
         message.send()
     except Exception as error:
-        retry_later(retry, attempt=attempt, error=error, kwargs=kwargs)
+        retry_later(context, error=error)
 
 
-@task(queue_name=EMAIL_QUEUE)
+@task(queue_name=EMAIL_QUEUE, takes_context=True)
 def send_email(
+    context: TaskContext,
     *,
     subject: str,
     body: str,
@@ -98,21 +97,12 @@ def send_email(
     attempt: int = 1,
 ) -> dict[str, Any]:
     """Send an email already written (subject, text, HTML) from a worker, with retries."""
-    fields = {
-        "subject": subject,
-        "body": body,
-        "to": to,
-        "html": html,
-        "from_email": from_email,
-        "reply_to": reply_to,
-        "headers": headers,
-    }
     message = EmailMultiAlternatives(
         subject, body, from_email, to, reply_to=reply_to or [], headers=headers or {}
     )
     if html:
         message.attach_alternative(html, "text/html")
-    deliver(message, retry=send_email, attempt=attempt, kwargs=fields)
+    deliver(message, context=context)
     return {"to": to, "attempt": attempt}
 
 

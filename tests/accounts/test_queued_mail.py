@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.tasks import TaskContext
 from django_tasks_db.models import DBTaskResult
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,11 @@ def test_the_worker_sends_what_the_request_rendered(client, settings, verified_u
     client.post("/accounts/password/reset/", {"email": verified_user.email})
     row = DBTaskResult.objects.get()
 
-    row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+    row.task.call(
+        TaskContext(task_result=row.task_result),
+        *row.args_kwargs["args"],
+        **row.args_kwargs["kwargs"],
+    )
 
     [sent] = mail.outbox
     assert sent.subject == "CodeAhead: Password Reset Email"

@@ -6,9 +6,12 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.tasks import TaskContext
+from django_tasks_db.models import DBTaskResult
 
 from caseconsultant import services
 from caseconsultant.models import Message, Question
+from common.tasks import RetryScheduled
 from tests.caseconsultant.conftest import TUESDAY
 from tests.conftest import html_of
 
@@ -63,7 +66,7 @@ def test_a_note_task_for_a_note_sends_nothing_even_if_enqueued(question, consult
     )
     mail.outbox.clear()
 
-    send_thread_mail.call(
+    send_thread_mail.enqueue(
         question_id=question.pk, message_id=note.pk, recipient_id=asker.pk, event="answered"
     )
 
@@ -224,3 +227,31 @@ def test_the_asker_sees_their_question_and_no_consultant_addresses(client, answe
     assert "CodeAhead consultant" in html and "consultant@codeahead.example" not in html
     assert "Add a follow-up" in html and "Rate the answer" in html
     assert "Answer or note" not in html
+
+
+def test_a_retried_thread_mail_keeps_every_keyword_argument(settings, monkeypatch, answered, asker):
+    from caseconsultant.tasks import send_thread_mail
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]}
+    }
+    settings.TASKS_RETRY_DELAYS = [30]
+    reply = answered.messages.get(kind="reply")
+    fields = {
+        "question_id": answered.pk,
+        "message_id": reply.pk,
+        "recipient_id": asker.pk,
+        "event": "answered",
+    }
+    row = DBTaskResult.objects.get(pk=send_thread_mail.enqueue(**fields).id)
+
+    def refused(self, *args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(mail.EmailMessage, "send", refused)
+    with pytest.raises(RetryScheduled):  # what the worker does with the row
+        row.task.call(TaskContext(task_result=row.task_result), **row.args_kwargs["kwargs"])
+
+    retry = DBTaskResult.objects.exclude(pk=row.pk).get()
+    assert retry.task_path == "caseconsultant.tasks.send_thread_mail"
+    assert retry.args_kwargs["kwargs"] == {**fields, "attempt": 2}

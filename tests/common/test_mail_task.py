@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.tasks import TaskResultStatus
+from django.tasks import TaskContext, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from common.tasks import RetryScheduled, send_email
@@ -92,10 +92,30 @@ def test_with_the_database_backend_the_next_try_waits_for_its_delay(settings, sm
     row = DBTaskResult.objects.get(pk=enqueued.id)
 
     with pytest.raises(RetryScheduled):
-        row.task.call(**row.args_kwargs["kwargs"])  # what the worker does with the row
+        # what the worker does with the row
+        row.task.call(TaskContext(task_result=row.task_result), **row.args_kwargs["kwargs"])
 
     retry = DBTaskResult.objects.exclude(pk=enqueued.id).get()
     assert retry.queue_name == "email"
     assert retry.args_kwargs["kwargs"]["attempt"] == 2
     assert 25 < (retry.run_after - retry.enqueued_at).total_seconds() <= 31
     assert mail.outbox == []
+
+
+def test_a_retry_keeps_every_keyword_argument_of_the_task(settings, smtp_fails):
+    settings.TASKS = DATABASE_TASKS
+    smtp_fails["times"] = 1
+    fields = {
+        **MAIL,
+        "from_email": "desk@codeahead.example",
+        "reply_to": ["reply@codeahead.example"],
+        "headers": {"Auto-Submitted": "auto-generated"},
+    }
+    row = DBTaskResult.objects.get(pk=send_email.enqueue(**fields).id)
+
+    with pytest.raises(RetryScheduled):
+        row.task.call(TaskContext(task_result=row.task_result), **row.args_kwargs["kwargs"])
+
+    retry = DBTaskResult.objects.exclude(pk=row.pk).get()
+    assert retry.task_path == "common.tasks.send_email"
+    assert retry.args_kwargs["kwargs"] == {**fields, "attempt": 2}
