@@ -7,33 +7,18 @@
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from careercenter.filters import as_query_string, describe
 from careercenter.models import Job, JobAlert
 from careercenter.services import AlertMatches, unsubscribe_token
+from common.mail import templated_email
 
 SUBJECTS = {
     "approved": "Your job posting is live",
     "rejected": "Your job posting was not approved",
     "removed": "Your job posting was removed",
 }
-
-
-def _mail(
-    *, subject: str, template: str, context: dict[str, object], email: str, headers: dict[str, str]
-) -> EmailMultiAlternatives:
-    mail = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"careercenter/email/{template}.txt", context),
-        to=[email],
-        headers={"Auto-Submitted": "auto-generated", **headers},
-    )
-    mail.attach_alternative(
-        render_to_string(f"careercenter/email/{template}.html", context), "text/html"
-    )
-    return mail
 
 
 def moderation_email(*, job: Job, decision: str, email: str) -> EmailMultiAlternatives:
@@ -46,11 +31,11 @@ def moderation_email(*, job: Job, decision: str, email: str) -> EmailMultiAltern
         "edit_url": site + reverse("careercenter:edit", args=[job.pk]),
         "expires_at": job.expires_at,
     }
-    return _mail(
+    return templated_email(
         subject=f"{SUBJECTS[decision]}: {job.title}",
-        template="moderation",
+        template="careercenter/email/moderation",
         context=context,
-        email=email,
+        to=[email],
         headers={
             # One id per posting and decision: a mail delivered twice is recognisable as such.
             "Message-ID": f"<jobs.{job.pk}.{decision}.{job.moderated_at:%Y%m%d%H%M%S}"
@@ -79,11 +64,11 @@ def alert_email(
         "frequency": alert.get_frequency_display().lower(),
     }
     noun = "job" if count == 1 else "jobs"
-    return _mail(
+    return templated_email(
         subject=f"{count} new {noun}: {describe(alert.filters)}",
-        template="alert",
+        template="careercenter/email/alert",
         context=context,
-        email=email,
+        to=[email],
         headers={
             "Message-ID": f"<jobs.alert.{alert.pk}.{period}@{settings.SITE_DOMAIN}>",
             "List-Unsubscribe": f"<{unsubscribe_url}>",

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
 from caseconsultant.addresses import reply_address
 from caseconsultant.models import ANSWER_TIME, Message, Question
+from common.mail import templated_email
 
 # Everything below this line in a reply is the quoted history (caseconsultant.inbound cuts it).
 REPLY_ABOVE = "-- Reply above this line to add to the thread --"
@@ -67,21 +67,17 @@ def thread_email(
     subject = f"[{question.tracking}] {wording.subject}: {question.subject}"
     thread_id = f"<cc.{question.tracking.lower()}@{domain}>"
     step = message.pk if message is not None else "closed"
-    mail = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("caseconsultant/email/thread_step.txt", context),
+    return templated_email(
+        template="caseconsultant/email/thread_step",
+        context=context,
         to=[email],
-        reply_to=[reply_to] if reply_to else [],
+        subject=subject,
+        reply_to=[reply_to] if reply_to else None,
         headers={
             # One id per step and recipient: a mail delivered twice is recognisable as such.
             "Message-ID": f"<cc.{question.tracking.lower()}.{step}.{recipient_id}@{domain}>",
             "In-Reply-To": thread_id,
             "References": thread_id,
             "X-CodeAhead-Thread": question.tracking,
-            "Auto-Submitted": "auto-generated",
         },
     )
-    mail.attach_alternative(
-        render_to_string("caseconsultant/email/thread_step.html", context), "text/html"
-    )
-    return mail
