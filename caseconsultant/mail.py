@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
 
 from caseconsultant.addresses import reply_address
 from caseconsultant.models import ANSWER_TIME, Message, Question
@@ -59,7 +60,7 @@ def thread_email(
         "intro": wording.intro,
         "author": "You" if message and message.author_id == recipient_id else None,
         "thread_url": settings.SITE_URL + question.get_absolute_url(),
-        "desk_url": settings.SITE_URL + "/caseconsultant/desk/",
+        "desk_url": settings.SITE_URL + reverse("caseconsultant:desk"),
         "for_consultant": event in {"new_question", "follow_up"},
         "reply_by_email": reply_to is not None,
         "reply_above": REPLY_ABOVE,
