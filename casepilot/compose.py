@@ -39,6 +39,10 @@ TOPICS = [
     (r"ncci|bundl|edit", "ncci"),
     (r"cover(?:ed|age)|lcd|ncd|policy", "coverage"),
 ]
+# A table's rule row, under its header: | --- | :---: |
+TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
+# A question asking for an amount: lines stating one in dollars answer it.
+AMOUNT = re.compile(r"\bpa(?:y|id|yment)|reimburs|\bfee\b|price|how much|amount|cost", re.I)
 STOP = QUESTION_WORDS | frozenset(
     ["about", "any", "go", "goes", "get", "got", "have", "need", "needs", "there"]
 )
@@ -63,12 +67,28 @@ def _words(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 2}
 
 
+def _table_row(line: str, following: str) -> str | None:
+    """A table's body row as one line, `first cell: the others`; header and rule rows none."""
+    if TABLE_RULE.match(line) or TABLE_RULE.match(following):
+        return None
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    cells = [cell for cell in cells if cell]
+    return f"{cells[0]}: {'; '.join(cells[1:])}" if len(cells) > 1 else None
+
+
 def _lines(markdown: str) -> list[str]:
-    """A section body as quotable lines: bullet items and sentences; tables and headings out."""
+    """A section body as quotable lines: bullet items, sentences and table rows; headings out."""
     lines = []
-    for raw in markdown.splitlines():
+    raws = markdown.splitlines()
+    for index, raw in enumerate(raws):
         line = raw.strip()
-        if not line or line.startswith(("|", "#")) or set(line) <= set("-*_ "):
+        if line.startswith("|"):
+            following = raws[index + 1].strip() if index + 1 < len(raws) else ""
+            row = _table_row(line, following)
+            if row:
+                lines.append(row[:MAX_LINE])
+            continue
+        if not line or line.startswith("#") or set(line) <= set("-*_ "):
             continue
         line = re.sub(r"^(?:[-*+]|\d+\.)\s+", "", line)
         for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z*])", line):
@@ -93,6 +113,7 @@ class Composer:
         self.known = known  # compact identifiers that exist, among those the passages name
         self.cite = Citations()
         self.words = _words(retrieved.question)
+        self.asks_amount = bool(AMOUNT.search(retrieved.question))
         self.parts: list[str] = []
 
     # Building blocks
@@ -108,6 +129,8 @@ class Composer:
             if must and not re.search(must, line, re.I):
                 continue
             score = len(self.words & _words(line))
+            if self.asks_amount and re.search(r"\$\s?\d", line):
+                score += 2
             scored.append((-score, position, line))
         scored.sort()
         chosen = sorted(scored[:limit], key=lambda s: s[1])

@@ -1,6 +1,6 @@
 """A local stand-in for an OpenAI-compatible chat-completions server: it speaks the protocol
 (streamed as server-sent events, or one JSON reply), records every request it receives, and can
-be told to fail or to be slow."""
+be told to fail, to be slow before answering, or to stall in the middle of a streamed answer."""
 
 import json
 import threading
@@ -18,7 +18,9 @@ class ChatServer:
     requests: list[dict[str, Any]] = field(default_factory=list)
     reply: str = "0439T is an add-on code [1]; report it with 93306 [1]."
     status: int = 200
-    delay: float = 0.0
+    delay: float = 0.0  # seconds before the response's headers
+    stall: float = 0.0  # seconds a streamed answer stalls after its first chunk
+    keep_alive: bool = False  # while stalled, send server-sent-event comments (": ping")
 
     def received_text(self) -> str:
         return json.dumps(self.requests).lower()
@@ -56,6 +58,8 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
                     }  # fmt: skip
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
+                    if index == 0 and server.stall and not self._stalled():
+                        return  # the client gave up and closed the connection
                 self.wfile.write(b"data: [DONE]\n\n")
                 return
             reply = base | {
@@ -70,6 +74,19 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _stalled(self) -> bool:
+            """Wait out the stall; False once the client has closed the connection."""
+            until = time.monotonic() + server.stall
+            while time.monotonic() < until:
+                time.sleep(0.05)
+                if server.keep_alive:
+                    try:
+                        self.wfile.write(b": ping\n\n")
+                        self.wfile.flush()
+                    except OSError:
+                        return False
+            return True
 
     return Handler
 

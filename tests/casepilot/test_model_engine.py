@@ -75,6 +75,47 @@ def test_a_slow_server_times_out_and_falls_back(reader, chat_server, settings):
     assert Question.objects.get().engine == "fallback"
 
 
+@pytest.mark.parametrize("keep_alive", [False, True], ids=["silent", "pinging"])
+def test_a_stream_that_stalls_after_its_first_chunk_falls_back(
+    reader, chat_server, settings, keep_alive
+):
+    # Headers and a first piece arrive at once; then nothing (or only keep-alive comments,
+    # which reset each read's timeout) for longer than CASEPILOT_TIMEOUT allows the answer.
+    settings.CASEPILOT_TIMEOUT = 0.5
+    chat_server.stall = 5
+    chat_server.keep_alive = keep_alive
+
+    response = reader.post("/casepilot/stream/", {"question": QUESTION, "code": "cpt/0439T"})
+
+    events = ndjson(response)
+    texts = [e["text"] for e in events if e["type"] == "text"]
+    assert texts[0] == "0439T"  # the model's first piece was written,
+    assert "is an add-on code: it is reported in addition to" in "".join(texts)  # then restarted
+    done = events[-1]
+    assert done["type"] == "done"
+    assert "so this answer was composed directly from" in str(done)
+    stored = Question.objects.get()
+    assert stored.engine == "fallback"
+    assert stored.note == FALLBACK_NOTE
+    assert len(chat_server.requests) == 1
+
+
+@pytest.mark.parametrize("path", ["/casepilot/", "/casepilot/stream/"])
+def test_a_failing_server_is_retried_as_configured_then_falls_back(
+    reader, chat_server, settings, path
+):
+    settings.CASEPILOT_MAX_RETRIES = 1
+    chat_server.status = 500
+
+    response = reader.post(path, {"question": QUESTION, "code": "cpt/0439T"})
+
+    text = str(ndjson(response)) if response.streaming else response.content.decode()
+    assert len(chat_server.requests) == 2  # the request and one retry, no more
+    assert "is an add-on code" in text
+    assert "so this answer was composed directly from" in text
+    assert Question.objects.get().engine == "fallback"
+
+
 def test_an_answer_citing_no_passage_falls_back(reader, chat_server):
     chat_server.reply = "Sure, here is everything I know about cardiology."
 
