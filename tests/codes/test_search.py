@@ -6,7 +6,7 @@ import re
 import pytest
 
 from codes import search
-from codes.models import Code
+from codes.models import Code, CodeSet
 from codes.search import clean_query
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +161,28 @@ def test_deleted_codes_come_after_active_ones_on_the_pages_past_the_ranked_candi
     assert len(listed) == len(active) + len(deleted)
     assert sorted(listed[: len(active)]) == active
     assert sorted(listed[len(active) :]) == deleted
+
+
+def test_filters_hold_on_the_pages_past_the_ranked_candidates(client, code_factory):
+    # The matches past the candidates are counted and listed by a statement of their own, which
+    # must filter as the first one does. The codes filtered out would outrank the others.
+    active = [f"{9300 + n}T" for n in range(search.FULL_TEXT_CANDIDATES + 10)]
+    for n, identifier in enumerate(active):
+        code_factory(identifier=identifier, title=f"Vortrel gauge calibration, step {n}")
+    for n in range(5):
+        code_factory(identifier=f"{9290 + n}T", title=f"Vortrel {n}", status="deleted")
+    hcpcs = CodeSet.objects.get(slug="hcpcs")
+    for n in range(5):
+        code_factory(code_set=hcpcs, identifier=f"V{9290 + n}", title="Vortrel", popularity=99)
+
+    params = {"q": "vortrel", "set": "cpt", "status": "active"}
+    first = client.get("/search/", params).content.decode()
+    listed: list[str] = []
+    for page in range(1, 6):  # 110 codes, 25 a page
+        listed += result_codes(client.get("/search/", {**params, "page": str(page)}))
+
+    assert f"{len(active)} codes, page 1 of 5" in first
+    assert sorted(listed) == active
 
 
 def test_a_word_in_the_title_ranks_above_the_same_word_in_official_terms(client, code_factory):
