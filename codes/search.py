@@ -15,7 +15,8 @@
   3. Semantic ranking: the cosine between the query's vector and each code's, from an embedding
      model shipped in its package (codes/embeddings.py, codes/vectors.py).
   4. Reciprocal rank fusion: each code scores 1/(K + its full-text rank) + SEMANTIC_WEIGHT/(K +
-     its semantic rank); active codes stay before deleted ones, and ties keep the full-text order.
+     its semantic rank); ties keep the full-text order. Active codes stay before deleted ones:
+     a deleted code found by its meaning alone comes after every full-text match.
   5. Past the first FULL_TEXT_CANDIDATES full-text matches, the others follow in full-text order,
      ranked by the same SQL.
 - Only text a locked page shows is searched, suggested or corrected to: titles, public official
@@ -426,8 +427,8 @@ class FusedResults:
     """The ranked results of a word search, as a sequence the paginator can count and slice.
 
     The first positions are the fused ranking of the full-text candidates and the semantic
-    neighbours; the full-text matches beyond those candidates follow in full-text order; then
-    the codes `tail`.
+    neighbours; the full-text matches beyond those candidates follow in full-text order; the
+    deleted codes found by their meaning alone come last, after every full-text match.
     """
 
     def __init__(
@@ -641,7 +642,10 @@ def _word_search(
         expression = tsquery(understood, any_group=True)
         text, semantic_only, inactive = candidates(expression)
         notes.append("No code matches every word; these match some of them.")
-    allowed = set(text) | set(semantic_only)
+    # Deleted codes found by their meaning alone come after every full-text match, also those
+    # past the candidates, so that no deleted code is listed before an active one.
+    tail = [pk for pk, _ in semantic if pk in inactive and pk in semantic_only]
+    allowed = (set(text) | set(semantic_only)) - set(tail)
     head = fuse(
         full_text=text,
         semantic=[(pk, score) for pk, score in semantic if pk in allowed],
@@ -657,7 +661,7 @@ def _word_search(
             status=status or "",
             head=head,
             candidates=len(text),
-            tail=[],
+            tail=tail,
             complete=len(text) < FULL_TEXT_CANDIDATES,
         ),
         corrected=" ".join(understood.words) if understood.corrections else None,

@@ -163,6 +163,31 @@ def test_deleted_codes_come_after_active_ones_on_the_pages_past_the_ranked_candi
     assert sorted(listed[len(active) :]) == deleted
 
 
+def test_a_deleted_code_found_only_by_meaning_comes_after_every_active_match(
+    client, code_factory, monkeypatch
+):
+    # More active full-text matches than search ranks in its first statement, and a deleted code
+    # whose words do not match but whose meaning is the nearest: it is listed, after all of them.
+    active = [f"{9300 + n}T" for n in range(search.FULL_TEXT_CANDIDATES + 10)]
+    for n, identifier in enumerate(active):
+        code_factory(identifier=identifier, title=f"Vortrel gauge calibration, step {n}")
+    deleted = code_factory(identifier="9290T", title="Quillon brace", status="deleted")
+    monkeypatch.setattr(
+        search, "semantic_neighbours", lambda understood, *, limit: [(deleted.pk, 0.9)]
+    )
+
+    listed: list[str] = []
+    for page in range(1, 6):  # 111 codes, 25 a page
+        listed += result_codes(client.get("/search/", {"q": "vortrel", "page": str(page)}))
+
+    assert len(listed) == len(active) + 1
+    assert sorted(listed[: len(active)]) == active
+    assert listed[-1] == "9290T"
+    # The matches past the candidates are highlighted as the first ones are.
+    last = client.get("/search/", {"q": "vortrel", "page": "5"}).content.decode()
+    assert last.count("<mark>Vortrel</mark> gauge calibration") == len(active) - 4 * 25
+
+
 def test_filters_hold_on_the_pages_past_the_ranked_candidates(client, code_factory):
     # The matches past the candidates are counted and listed by a statement of their own, which
     # must filter as the first one does. The codes filtered out would outrank the others.
