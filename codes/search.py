@@ -15,7 +15,10 @@
   3. Semantic ranking: the cosine between the query's vector and each code's, from an embedding
      model shipped in its package (codes/embeddings.py, codes/vectors.py).
   4. Reciprocal rank fusion: each code scores 1/(K + its full-text rank) + SEMANTIC_WEIGHT/(K +
-     its semantic rank); active codes stay before deleted ones, and ties keep the full-text order.
+     its semantic rank); ties keep the full-text order. Active codes stay before deleted ones:
+     a deleted code found by its meaning alone comes after every full-text match.
+  5. Past the first FULL_TEXT_CANDIDATES full-text matches, the others follow in full-text order,
+     ranked by the same SQL.
 - Only text a locked page shows is searched, suggested or corrected to: titles, public official
   terms and synonyms. Never the gated descriptions, so search cannot be used to read them.
 - Results carry identifiers and titles only: no description or section text ever leaves here.
@@ -29,19 +32,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
-    Case,
-    F,
-    FloatField,
-    Q,
     QuerySet,
     Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Length, Replace
+from django.db.models.functions import Replace
 
 from codes.models import COMPACT_IDENTIFIER, Code, CodeSet, compact_identifier
 
@@ -84,7 +81,6 @@ MIN_STEM = 5
 ESCAPED_TITLE = RawSQL(
     "replace(replace(replace(codes_code.title, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')", []
 )
-INACTIVE_LAST = Case(When(status="active", then=Value(0)), default=Value(1))
 
 RANGE = re.compile(r"^\s*([0-9A-Za-z.]{3,8})\s*(?:-|–|—|to)\s*([0-9A-Za-z.]{3,8})\s*$")
 
@@ -375,44 +371,6 @@ def tsquery(understood: Understood, *, any_group: bool) -> str:
 # Ranking and fusing
 
 
-def _search_query(expression: str) -> SearchQuery:
-    return SearchQuery(
-        RawSQL("codeahead_unaccent(%s)", [expression]),  # type: ignore[arg-type]
-        search_type="raw",
-        config="english",
-    )
-
-
-def _full_text_rank(query: SearchQuery, lead: Sequence[str]) -> Any:
-    """Title matches over official terms over inherited terms; a title that begins with a
-    searched word (it names the thing: "Walker, rigid" rather than "Seat attachment, walker");
-    short precise titles over long ones that merely mention a word; popular codes ahead of
-    their peers."""
-    rank = (
-        SearchRank(F("search_vector"), query, weights=[0.05, 0.1, 0.4, 1.0], normalization=1)
-        + Cast(F("popularity"), FloatField()) / Value(400.0)
-        - Cast(Length("title"), FloatField()) / Value(2000.0)
-    )
-    if lead:
-        pattern = "^(" + "|".join(lead) + ")"  # letters and digits only: nothing to escape
-        rank += RawSQL(
-            "CASE WHEN lower(codes_code.title) ~ %s THEN %s ELSE 0 END",
-            [pattern, TITLE_LEAD_BONUS],
-            output_field=FloatField(),
-        )
-    return rank
-
-
-def _full_text_order(
-    codes: "QuerySet[Code]", query: SearchQuery, lead: Sequence[str]
-) -> "QuerySet[Code]":
-    return (
-        codes.filter(search_vector=query)
-        .annotate(rank=_full_text_rank(query, lead))
-        .order_by(INACTIVE_LAST, "-rank", Length("title"), "identifier")
-    )
-
-
 def semantic_neighbours(understood: Understood, *, limit: int) -> list[tuple[int, float]]:
     """(code id, cosine) of the codes whose public text means most nearly what the query does,
     best first, above SEMANTIC_MIN_COSINE; none when semantic search is off or unavailable."""
@@ -468,38 +426,42 @@ def fuse(
 class FusedResults:
     """The ranked results of a word search, as a sequence the paginator can count and slice.
 
-    The first positions are the fused ranking of the full-text and semantic candidates; the
-    full-text matches beyond those candidates follow in full-text order.
+    The first positions are the fused ranking of the full-text candidates and the semantic
+    neighbours; the full-text matches beyond those candidates follow in full-text order; the
+    deleted codes found by their meaning alone come last, after every full-text match.
     """
 
     def __init__(
         self,
         *,
-        codes: "QuerySet[Code]",
-        query: SearchQuery,
         expression: str,
-        ranked: list[int],
-        semantic_only: list[int],
+        lead: Sequence[str],
+        code_set_id: int | None,
+        status: str,
+        head: list[int],
+        candidates: int,
+        tail: list[int],
         complete: bool,
-        lead: Sequence[str] = (),
     ) -> None:
-        self.codes = codes
-        self.query = query
-        self.expression = expression
-        self.lead = lead
-        self.ranked = ranked
-        self.semantic_only = semantic_only
+        self.params = _ranking(
+            expression=expression, lead=lead, code_set_id=code_set_id, status=status
+        )
+        self.head = head
+        self.candidates = candidates  # how many full-text matches the head holds
+        self.tail = tail
         # Every full-text match is among the candidates: nothing follows them, no need to count.
-        self._count: int | None = len(ranked) if complete else None
+        self._beyond: int | None = 0 if complete else None
+
+    def beyond(self) -> int:
+        """How many full-text matches follow the candidates."""
+        if self._beyond is None:
+            with connection.cursor() as cursor:
+                cursor.execute(COUNT_SQL, self.params)
+                self._beyond = max(0, cursor.fetchone()[0] - self.candidates)
+        return self._beyond
 
     def count(self) -> int:
-        if self._count is None:
-            self._count = (
-                self.codes.filter(Q(search_vector=self.query) | Q(pk__in=self.semantic_only))
-                .order_by()
-                .count()
-            )
-        return self._count
+        return len(self.head) + self.beyond() + len(self.tail)
 
     def __len__(self) -> int:
         return self.count()
@@ -518,26 +480,30 @@ class FusedResults:
         start, stop = index.start or 0, index.stop
         if stop is None:
             stop = self.count()
-        ids = self.ranked[start:stop]
-        rows = {code.pk: code for code in self._by_id(ids)}
-        page = [rows[pk] for pk in ids if pk in rows]
-        if stop > len(self.ranked) and self.count() > len(self.ranked):
-            rest = _full_text_order(self.codes, self.query, self.lead).exclude(pk__in=self.ranked)
-            beyond = rest[max(0, start - len(self.ranked)) : stop - len(self.ranked)]
-            page += list(self._listed(beyond))
-        return page
+        head = self.head[start:stop]
+        if stop <= len(self.head):  # the first results (suggestions): nothing else to count
+            return self._rows(head, offset=0, limit=0, tail=[])
+        beyond = self.beyond()
+        first, last = (min(max(0, n - len(self.head)), beyond) for n in (start, stop))
+        after = len(self.head) + beyond
+        tail = self.tail[max(0, start - after) : max(0, stop - after)]
+        return self._rows(head, offset=self.candidates + first, limit=last - first, tail=tail)
 
-    def _by_id(self, ids: list[int]) -> list[Code]:
-        """The codes `ids` as a result list prints them, in one statement of fixed SQL (see
-        CANDIDATES_SQL): identifier, title with the matched words marked, set and status."""
-        if not ids:
+    def _rows(self, head: list[int], *, offset: int, limit: int, tail: list[int]) -> list[Code]:
+        """The codes `head`, then `limit` full-text matches from position `offset` of the
+        full-text order, then the codes `tail`, as a result list prints them: identifier, title
+        with the matched words marked, set and status, in one statement (see PAGE_SQL)."""
+        if not head and not limit and not tail:
             return []
         with connection.cursor() as cursor:
-            cursor.execute(PAGE_SQL, {"ids": ids, "tsquery": self.expression})
+            cursor.execute(
+                PAGE_SQL, {**self.params, "ids": head + tail, "offset": offset, "limit": limit}
+            )
             rows = cursor.fetchall()
         using = connection.alias
-        listed = []
-        for pk, set_id, identifier, title, status, slug, name, title_html in rows:
+        listed: dict[int, Code] = {}
+        beyond: list[tuple[int, int]] = []
+        for pk, set_id, identifier, title, status, slug, name, title_html, position in rows:
             code = Code.from_db(
                 using,
                 ["id", "code_set_id", "identifier", "title", "status"],
@@ -545,55 +511,81 @@ class FusedResults:
             )
             code.code_set = CodeSet.from_db(using, ["id", "slug", "name"], [set_id, slug, name])
             code.title_html = title_html  # type: ignore[attr-defined]
-            listed.append(code)
-        return listed
-
-    def _listed(self, codes: "QuerySet[Code]") -> "QuerySet[Code]":
-        return (
-            codes.select_related("code_set")
-            .only("identifier", "title", "status", "code_set__slug", "code_set__name")
-            .annotate(
-                title_html=SearchHeadline(
-                    ESCAPED_TITLE,
-                    self.query,
-                    config="english",
-                    start_sel="<mark>",
-                    stop_sel="</mark>",
-                    highlight_all=True,
-                )
-            )
-        )
+            listed[pk] = code
+            if position is not None:
+                beyond.append((position, pk))
+        order = [*head, *(pk for _, pk in sorted(beyond)), *tail]
+        return [listed[pk] for pk in order if pk in listed]
 
 
-# The candidates of a word search in one statement of fixed SQL: the ORM would spend more Python
-# building it (about 1.5 ms) than PostgreSQL spends answering it. Its rank is _full_text_rank's.
-CANDIDATES_SQL = """
-    SELECT c.id, c.search_vector @@ q.query, c.status,
-           ts_rank('{0.05, 0.1, 0.4, 1.0}', c.search_vector, q.query, 1)
+# The full-text ranking, written once for the candidates and for the matches past them: title
+# matches (weight A) over official terms (B) over inherited terms (C); a title that begins with a
+# searched word (it names the thing: "Walker, rigid" rather than "Seat attachment, walker");
+# short precise titles over long ones that merely mention a word; popular codes ahead of their
+# peers; active codes before deleted ones.
+QUERY = "(SELECT to_tsquery('english', codeahead_unaccent(%(tsquery)s)) AS query) q"
+RANK = """ts_rank('{0.05, 0.1, 0.4, 1.0}', c.search_vector, q.query, 1)
            + c.popularity / 400.0 - length(c.title) / 2000.0
-           + CASE WHEN lower(c.title) ~ %(lead)s THEN %(bonus)s ELSE 0 END AS rank,
-           length(c.title), c.identifier
-    FROM codes_code c, (SELECT to_tsquery('english', codeahead_unaccent(%(tsquery)s)) AS query) q
-    WHERE (c.search_vector @@ q.query OR c.id = ANY(%(neighbours)s))
-      AND (%(code_set)s::integer IS NULL OR c.code_set_id = %(code_set)s::integer)
-      AND (%(status)s = '' OR c.status = %(status)s)
-    ORDER BY c.id = ANY(%(neighbours)s) DESC, c.status <> 'active', rank DESC,
-             length(c.title), c.identifier
+           + CASE WHEN lower(c.title) ~ %(lead)s THEN %(bonus)s ELSE 0 END"""
+FILTERS = """(%(code_set)s::integer IS NULL OR c.code_set_id = %(code_set)s::integer)
+      AND (%(status)s = '' OR c.status = %(status)s)"""
+FULL_TEXT_ORDER = f"c.status <> 'active', {RANK} DESC, length(c.title), c.identifier, c.id"
+
+# The candidates of a word search in one statement of fixed SQL (the ORM would spend more Python
+# building it, about 1.5 ms, than PostgreSQL spends answering it): the semantic neighbours that
+# pass the filters without matching the words, then the full-text matches in full-text order.
+CANDIDATES_SQL = f"""
+    SELECT c.id, c.search_vector @@ q.query, c.status
+    FROM codes_code c, {QUERY}
+    WHERE (c.search_vector @@ q.query OR c.id = ANY(%(neighbours)s)) AND {FILTERS}
+    ORDER BY c.search_vector @@ q.query, {FULL_TEXT_ORDER}
     LIMIT %(limit)s
-"""
+"""  # noqa: S608 - the fragments are ours, the words are parameters
 
+COUNT_SQL = f"""
+    SELECT count(*) FROM codes_code c, {QUERY} WHERE c.search_vector @@ q.query AND {FILTERS}
+"""  # noqa: S608 - the fragments are ours, the words are parameters
 
-PAGE_SQL = """
+# One page of results: the codes asked for by id, and the full-text matches at positions
+# offset+1..offset+limit of the full-text order (with their position in it), each with its
+# title escaped and the matched words in <mark>.
+PAGE_SQL = f"""
+    WITH listed AS (
+        SELECT id, NULL::bigint AS position FROM unnest(%(ids)s::bigint[]) AS id
+        UNION ALL
+        SELECT id, position FROM (
+            SELECT c.id, row_number() OVER (ORDER BY {FULL_TEXT_ORDER}) AS position
+            FROM codes_code c, {QUERY}
+            WHERE %(limit)s > 0 AND c.search_vector @@ q.query AND {FILTERS}
+            ORDER BY position
+            OFFSET %(offset)s LIMIT %(limit)s
+        ) beyond
+    )
     SELECT c.id, c.code_set_id, c.identifier, c.title, c.status, s.slug, s.name,
            ts_headline(
                'english',
                replace(replace(replace(c.title, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-               to_tsquery('english', codeahead_unaccent(%(tsquery)s)),
+               q.query,
                'StartSel=<mark>, StopSel=</mark>, HighlightAll=true'
-           )
-    FROM codes_code c JOIN codes_codeset s ON s.id = c.code_set_id
-    WHERE c.id = ANY(%(ids)s)
-"""
+           ),
+           listed.position
+    FROM listed JOIN codes_code c ON c.id = listed.id JOIN codes_codeset s ON s.id = c.code_set_id
+    CROSS JOIN {QUERY}
+"""  # noqa: S608 - the fragments are ours, the words and ids are parameters
+
+
+def _ranking(
+    *, expression: str, lead: Sequence[str], code_set_id: int | None, status: str
+) -> dict[str, Any]:
+    """The parameters of the full-text ranking and its filters, for every statement above."""
+    return {
+        "tsquery": expression,
+        # letters and digits only: nothing to escape
+        "lead": "^(" + "|".join(lead) + ")" if lead else "^$",
+        "bonus": TITLE_LEAD_BONUS,
+        "code_set": code_set_id,
+        "status": status,
+    }
 
 
 def _candidates(
@@ -611,20 +603,15 @@ def _candidates(
         cursor.execute(
             CANDIDATES_SQL,
             {
-                "tsquery": expression,
-                "lead": "^(" + "|".join(lead) + ")" if lead else "^$",
-                "bonus": TITLE_LEAD_BONUS,
+                **_ranking(
+                    expression=expression, lead=lead, code_set_id=code_set_id, status=status
+                ),
                 "neighbours": neighbours,
-                "code_set": code_set_id,
-                "status": status,
                 "limit": FULL_TEXT_CANDIDATES + len(neighbours),
             },
         )
         rows = cursor.fetchall()
-    text = sorted(
-        (row for row in rows if row[1]),
-        key=lambda row: (row[2] != "active", -row[3], row[4], row[5]),
-    )[:FULL_TEXT_CANDIDATES]
+    text = [row for row in rows if row[1]][:FULL_TEXT_CANDIDATES]
     semantic_only = [row[0] for row in rows if not row[1]]
     inactive = {row[0] for row in rows if row[2] != "active"}
     return [row[0] for row in text], semantic_only, inactive
@@ -655,8 +642,11 @@ def _word_search(
         expression = tsquery(understood, any_group=True)
         text, semantic_only, inactive = candidates(expression)
         notes.append("No code matches every word; these match some of them.")
-    allowed = set(text) | set(semantic_only)
-    ranked = fuse(
+    # Deleted codes found by their meaning alone come after every full-text match, also those
+    # past the candidates, so that no deleted code is listed before an active one.
+    tail = [pk for pk, _ in semantic if pk in inactive and pk in semantic_only]
+    allowed = (set(text) | set(semantic_only)) - set(tail)
+    head = fuse(
         full_text=text,
         semantic=[(pk, score) for pk, score in semantic if pk in allowed],
         inactive=inactive,
@@ -665,13 +655,14 @@ def _word_search(
         kind="words",
         query=query,
         queryset=FusedResults(
-            codes=codes,
-            query=_search_query(expression),
             expression=expression,
-            ranked=ranked,
-            semantic_only=semantic_only,
-            complete=len(text) < FULL_TEXT_CANDIDATES,
             lead=lead,
+            code_set_id=understood.code_set_id,
+            status=status or "",
+            head=head,
+            candidates=len(text),
+            tail=tail,
+            complete=len(text) < FULL_TEXT_CANDIDATES,
         ),
         corrected=" ".join(understood.words) if understood.corrections else None,
         notes=notes,

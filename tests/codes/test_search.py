@@ -6,7 +6,7 @@ import re
 import pytest
 
 from codes import search
-from codes.models import Code
+from codes.models import Code, CodeSet
 from codes.search import clean_query
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +161,53 @@ def test_deleted_codes_come_after_active_ones_on_the_pages_past_the_ranked_candi
     assert len(listed) == len(active) + len(deleted)
     assert sorted(listed[: len(active)]) == active
     assert sorted(listed[len(active) :]) == deleted
+
+
+def test_a_deleted_code_found_only_by_meaning_comes_after_every_active_match(
+    client, code_factory, monkeypatch
+):
+    # More active full-text matches than search ranks in its first statement, and a deleted code
+    # whose words do not match but whose meaning is the nearest: it is listed, after all of them.
+    active = [f"{9300 + n}T" for n in range(search.FULL_TEXT_CANDIDATES + 10)]
+    for n, identifier in enumerate(active):
+        code_factory(identifier=identifier, title=f"Vortrel gauge calibration, step {n}")
+    deleted = code_factory(identifier="9290T", title="Quillon brace", status="deleted")
+    monkeypatch.setattr(
+        search, "semantic_neighbours", lambda understood, *, limit: [(deleted.pk, 0.9)]
+    )
+
+    listed: list[str] = []
+    for page in range(1, 6):  # 111 codes, 25 a page
+        listed += result_codes(client.get("/search/", {"q": "vortrel", "page": str(page)}))
+
+    assert len(listed) == len(active) + 1
+    assert sorted(listed[: len(active)]) == active
+    assert listed[-1] == "9290T"
+    # The matches past the candidates are highlighted as the first ones are.
+    last = client.get("/search/", {"q": "vortrel", "page": "5"}).content.decode()
+    assert last.count("<mark>Vortrel</mark> gauge calibration") == len(active) - 4 * 25
+
+
+def test_filters_hold_on_the_pages_past_the_ranked_candidates(client, code_factory):
+    # The matches past the candidates are counted and listed by a statement of their own, which
+    # must filter as the first one does. The codes filtered out would outrank the others.
+    active = [f"{9300 + n}T" for n in range(search.FULL_TEXT_CANDIDATES + 10)]
+    for n, identifier in enumerate(active):
+        code_factory(identifier=identifier, title=f"Vortrel gauge calibration, step {n}")
+    for n in range(5):
+        code_factory(identifier=f"{9290 + n}T", title=f"Vortrel {n}", status="deleted")
+    hcpcs = CodeSet.objects.get(slug="hcpcs")
+    for n in range(5):
+        code_factory(code_set=hcpcs, identifier=f"V{9290 + n}", title="Vortrel", popularity=99)
+
+    params = {"q": "vortrel", "set": "cpt", "status": "active"}
+    first = client.get("/search/", params).content.decode()
+    listed: list[str] = []
+    for page in range(1, 6):  # 110 codes, 25 a page
+        listed += result_codes(client.get("/search/", {**params, "page": str(page)}))
+
+    assert f"{len(active)} codes, page 1 of 5" in first
+    assert sorted(listed) == active
 
 
 def test_a_word_in_the_title_ranks_above_the_same_word_in_official_terms(client, code_factory):
