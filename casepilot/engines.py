@@ -13,6 +13,7 @@ Whatever an engine writes passes casepilot/finish.py before it is stored or show
 """
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -106,6 +107,46 @@ def cited_numbers(text: str, limit: int) -> list[int]:
     return list(dict.fromkeys(n for n in numbers if 1 <= n <= limit))
 
 
+_END = object()
+
+
+def pieces_before(events: Any, deadline: float) -> Iterator[str]:
+    """The text pieces of a streamed chat completion, until `deadline` (time.monotonic()).
+
+    The SDK's timeout bounds each read, and a server that sends keep-alive comments restarts it
+    without ever sending a piece; so the stream is read by a thread of its own and this waits for
+    each piece no later than the deadline, then raises TimeoutError. The reading thread closes
+    the stream at its next event (or ends with the connection)."""
+    pieces: queue.Queue[object] = queue.Queue()
+    late = threading.Event()
+
+    def read() -> None:
+        try:
+            for event in events:
+                if late.is_set():
+                    events.close()
+                    return
+                for choice in event.choices:
+                    if choice.delta and choice.delta.content:
+                        pieces.put(choice.delta.content)
+            pieces.put(_END)
+        except Exception as error:  # handed to the waiting side, which falls back
+            pieces.put(error)
+
+    threading.Thread(target=read, name="casepilot-stream", daemon=True).start()
+    while True:
+        try:
+            item = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            late.set()
+            raise TimeoutError("the answer took longer than CASEPILOT_TIMEOUT") from None
+        if item is _END:
+            return
+        if isinstance(item, Exception):
+            raise item
+        yield str(item)
+
+
 class ChatEngine:
     """An OpenAI-compatible chat-completions endpoint, streamed."""
 
@@ -148,15 +189,9 @@ class ChatEngine:
                     max_tokens=MAX_ANSWER_TOKENS,
                     stream=True,
                 )
-                for event in events:
-                    if time.monotonic() > deadline:
-                        events.close()
-                        raise TimeoutError("the answer took longer than CASEPILOT_TIMEOUT")
-                    for choice in event.choices:
-                        piece = choice.delta.content if choice.delta else None
-                        if piece:
-                            written.append(piece)
-                            yield piece
+                for piece in pieces_before(events, deadline):
+                    written.append(piece)
+                    yield piece
         except Exception as error:  # any failure of the endpoint: the default engine answers
             logger.warning("casepilot: model failed (%s), answering from retrieval", error)
             yield from self._fallback(retrieved, restart=bool(written))

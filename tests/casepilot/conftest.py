@@ -21,6 +21,7 @@ class ChatServer:
     delay: float = 0.0  # seconds before the response's headers
     stall: float = 0.0  # seconds a streamed answer stalls after its first chunk
     keep_alive: bool = False  # while stalled, send server-sent-event comments (": ping")
+    stall_over: threading.Event = field(default_factory=threading.Event)  # waited it all out
 
     def received_text(self) -> str:
         return json.dumps(self.requests).lower()
@@ -86,6 +87,7 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
                         self.wfile.flush()
                     except OSError:
                         return False
+            server.stall_over.set()
             return True
 
     return Handler

@@ -98,6 +98,9 @@ def test_a_stream_that_stalls_after_its_first_chunk_falls_back(
     assert stored.engine == "fallback"
     assert stored.note == FALLBACK_NOTE
     assert len(chat_server.requests) == 1
+    # The answer was complete while the server was still stalling: CASEPILOT_TIMEOUT bounds the
+    # whole answer, even when keep-alive comments keep every single read alive.
+    assert not chat_server.stall_over.is_set()
 
 
 @pytest.mark.parametrize("path", ["/casepilot/", "/casepilot/stream/"])
